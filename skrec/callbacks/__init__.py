@@ -1,0 +1,3 @@
+"""skorch callbacks."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Torch losses usable as a skorch ``criterion``."""
+
+__all__ = []

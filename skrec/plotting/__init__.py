@@ -1,0 +1,3 @@
+"""Plotting helpers (matplotlib is an optional dependency, imported lazily)."""
+
+__all__ = []

@@ -1,0 +1,5 @@
+"""Utilities."""
+
+from skrec.utils._show_versions import show_versions
+
+__all__ = ["show_versions"]
