@@ -12,7 +12,8 @@ Every module of skrec that touches sequences goes through this one:
 * :func:`to_ragged` / :func:`from_ragged` convert between a frame and the flat
   *values + offsets* representation :class:`Ragged` that all hot paths use;
 * :func:`to_padded` builds left-padded 2-D arrays for torch models;
-* small segment helpers (:func:`segment_ids`, :func:`gaps`) work on whole data
+* small segment helpers (:func:`segment_ids`, :func:`gaps`,
+  :func:`gap_variance`) work on whole data
   sets at once with numpy, without Python loops over rows.
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "to_padded",
     "segment_ids",
     "gaps",
+    "gap_variance",
     "make_sequence_frame",
 ]
 
@@ -356,12 +358,6 @@ def check_sequence_frame(
     return ragged
 
 
-def _split(values, offsets):
-    if len(offsets) <= 1:
-        return []
-    return np.split(values, offsets[1:-1])
-
-
 def from_ragged(ragged, index=None, columns=None):
     """Build a sequence frame from a :class:`Ragged`.
 
@@ -396,10 +392,12 @@ def from_ragged(ragged, index=None, columns=None):
 
 
 def _object_column(values, offsets):
+    # Filling an object array needs one pointer store per row; plain slicing is
+    # the cheapest way to do it (views, no copies) and avoids numpy turning
+    # equal-length sequences into a 2-D array.
     out = np.empty(len(offsets) - 1, dtype=object)
-    parts = _split(values, offsets)
-    for i, part in enumerate(parts):  # object-array assignment; O(n_rows) pointers
-        out[i] = part
+    for i, (a, b) in enumerate(zip(offsets[:-1].tolist(), offsets[1:].tolist())):
+        out[i] = values[a:b]
     return out
 
 
@@ -520,3 +518,40 @@ def _cells(arrays):
     for i, a in enumerate(arrays):
         out[i] = a
     return out
+
+
+def gap_variance(ragged):
+    """Population variance of the time gaps of every sequence.
+
+    A sequence of length ``n`` has ``n - 1`` gaps; with fewer than two gaps its
+    variance is ``0``. Computed for all sequences at once (two-pass, centred, so
+    that sequences with equal gaps get exactly ``0``).
+
+    Parameters
+    ----------
+    ragged : Ragged
+
+    Returns
+    -------
+    variance : ndarray of shape (n_sequences,), dtype float64
+        In squared timestamp units.
+
+    Examples
+    --------
+    >>> r = Ragged(np.arange(6), np.array([0, 2, 4, 0, 1, 5]), np.array([0, 3, 6]))
+    >>> gap_variance(r)
+    array([0.  , 2.25])
+    """
+    g, gap_offsets = gaps(ragged)
+    n = ragged.n_sequences
+    m = np.diff(gap_offsets)
+    out = np.zeros(n, dtype=np.float64)
+    if len(g) == 0:
+        return out
+    seg = segment_ids(gap_offsets)
+    g = g.astype(np.float64)
+    denom = np.maximum(m, 1)
+    mean = np.bincount(seg, weights=g, minlength=n) / denom
+    centred = g - mean[seg]
+    var = np.bincount(seg, weights=centred * centred, minlength=n) / denom
+    return np.where(m >= 2, var, 0.0)

@@ -1,0 +1,283 @@
+"""The leave-last-out protocol of sequential recommendation.
+
+Every user's last item is the test target, the second-to-last the validation
+target, and the rest the training sequence. :func:`leave_last_out` returns the
+three parts; :func:`leave_last_out_cv` lays the train/validation part out as
+rows plus a one-split ``cv`` so that :class:`~sklearn.model_selection.GridSearchCV`
+runs the protocol.
+
+Convention shared by skrec's recommenders: ``fit(X, y)`` with ``y`` given
+treats ``y[i]`` as the item that follows row ``i``'s sequence, so the training
+sequence of row ``i`` is ``X.items[i]`` followed by ``y[i]``; ``decision_function(X)``
+returns a score matrix of shape ``(n_rows, n_items + 1)`` whose column ``j``
+scores item ``j`` as the next item after row ``i`` (column 0 is padding).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import PredefinedSplit
+
+from skrec.sequence import Ragged, from_ragged, to_ragged
+
+__all__ = ["LeaveLastOutSplit", "leave_last_out", "leave_last_out_cv"]
+
+_MIN_LENGTH = 3
+
+
+@dataclass(frozen=True, repr=False)
+class LeaveLastOutSplit:
+    """Result of :func:`leave_last_out`.
+
+    All frames are sequence frames indexed by the kept users, in the input's
+    row order; ``y_*`` are int64 arrays aligned with those rows.
+
+    Parameters
+    ----------
+    X_train : pandas.DataFrame
+        Training sequences: every user's events but the last two
+        (``items[:-2]``). Train on them (for example on all their prefixes).
+    X_valid : pandas.DataFrame
+        Validation inputs, the same sequences as ``X_train``.
+    y_valid : ndarray of shape (n_users,)
+        Validation targets, ``items[-2]``.
+    X_test : pandas.DataFrame
+        Test inputs, every user's events but the last (``items[:-1]``).
+    y_test : ndarray of shape (n_users,)
+        Test targets, ``items[-1]``.
+    users : pandas.Index
+        Users kept (those with at least 3 events).
+    dropped_users : pandas.Index
+        Users left out for having fewer than 3 events.
+
+    Examples
+    --------
+    >>> from skrec.model_selection import leave_last_out
+    >>> from skrec.sequence import make_sequence_frame
+    >>> split = leave_last_out(make_sequence_frame([[4, 5, 6]]))
+    >>> split.X_test["items"].tolist(), split.y_test.tolist()
+    ([array([4, 5])], [6])
+    """
+
+    X_train: pd.DataFrame
+    X_valid: pd.DataFrame
+    y_valid: np.ndarray
+    X_test: pd.DataFrame
+    y_test: np.ndarray
+    users: pd.Index
+    dropped_users: pd.Index
+
+    def __repr__(self):
+        return (
+            f"LeaveLastOutSplit(n_users={len(self.users)}, "
+            f"n_dropped_users={len(self.dropped_users)}, "
+            f"n_train_events={int(self.X_train['items'].map(len).sum())})"
+        )
+
+
+def _drop_last(ragged, n):
+    """Every sequence without its last ``n`` events (lengths must exceed ``n``)."""
+    lengths = ragged.lengths
+    new_lengths = lengths - n
+    within = np.arange(len(ragged.items), dtype=np.int64) - np.repeat(
+        ragged.offsets[:-1], lengths
+    )
+    keep = within < np.repeat(new_lengths, lengths)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(new_lengths, out=offsets[1:])
+    return Ragged(ragged.items[keep], ragged.timestamps[keep], offsets)
+
+
+def _kept(X, on_short, min_length):
+    if on_short not in ("drop", "error"):
+        raise ValueError(f"on_short must be 'drop' or 'error', got {on_short!r}.")
+    ragged = to_ragged(X)
+    short = ragged.lengths < min_length
+    if short.any():
+        if on_short == "error":
+            raise ValueError(
+                f"{int(short.sum())} user(s) have fewer than {min_length} events "
+                f"(e.g. {X.index[short][0]!r}); leave-last-out needs {min_length} "
+                "(training, validation and test). Drop them with "
+                f"SequenceEncoder(min_length={min_length}) or use on_short='drop'."
+            )
+        keep = np.flatnonzero(~short)
+        if len(keep) == 0:
+            raise ValueError(
+                f"No user has at least {min_length} events; leave-last-out needs "
+                f"{min_length} per user."
+            )
+        ragged = ragged.take(keep)
+    return ragged, short
+
+
+def leave_last_out(X, *, on_short="drop"):
+    """Split sequences by the leave-last-out (leave-one-out) protocol.
+
+    For every user with items ``i_1 .. i_n``: the test target is ``i_n``
+    (input ``i_1 .. i_{n-1}``), the validation target ``i_{n-1}`` (input
+    ``i_1 .. i_{n-2}``), and ``i_1 .. i_{n-2}`` is the training sequence.
+    Timestamps travel with their items.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Sequence frame (see :mod:`skrec.sequence`). Columns other than
+        ``items`` and ``timestamps`` are not carried over.
+    on_short : {"drop", "error"}, default="drop"
+        What to do with users having fewer than 3 events (no room for a
+        training, a validation and a test item): ``"drop"`` leaves them out
+        of every part and lists them in ``dropped_users``; ``"error"`` raises
+        a ``ValueError``.
+
+    Returns
+    -------
+    split : LeaveLastOutSplit
+        With ``X_train``, ``X_valid``, ``y_valid``, ``X_test``, ``y_test``,
+        ``users`` and ``dropped_users``.
+
+    See Also
+    --------
+    leave_last_out_cv : The same protocol laid out for ``GridSearchCV``.
+
+    Examples
+    --------
+    >>> from skrec.sequence import make_sequence_frame
+    >>> from skrec.model_selection import leave_last_out
+    >>> X = make_sequence_frame([[1, 2, 3, 4], [5, 6, 7], [8, 9]],
+    ...                         index=["ann", "bob", "cy"])
+    >>> split = leave_last_out(X)
+    >>> split
+    LeaveLastOutSplit(n_users=2, n_dropped_users=1, n_train_events=3)
+    >>> split.X_train["items"].tolist()
+    [array([1, 2]), array([5])]
+    >>> split.y_valid, split.y_test
+    (array([3, 6]), array([4, 7]))
+    >>> split.X_test["items"].tolist()
+    [array([1, 2, 3]), array([5, 6])]
+    >>> split.dropped_users.tolist()
+    ['cy']
+    """
+    ragged, short = _kept(X, on_short, _MIN_LENGTH)
+    users = X.index[~short]
+    ends = ragged.offsets[1:]
+    train = _drop_last(ragged, 2)
+    return LeaveLastOutSplit(
+        X_train=from_ragged(train, index=users),
+        X_valid=from_ragged(train, index=users),
+        y_valid=ragged.items[ends - 2].copy(),
+        X_test=from_ragged(_drop_last(ragged, 1), index=users),
+        y_test=ragged.items[ends - 1].copy(),
+        users=users,
+        dropped_users=X.index[short],
+    )
+
+
+def leave_last_out_cv(X, *, on_short="drop"):
+    """Lay out the leave-last-out train/validation protocol for ``GridSearchCV``.
+
+    Returns rows ``X_cv`` with next-item targets ``y_cv`` and a one-split
+    ``cv`` (a :class:`~sklearn.model_selection.PredefinedSplit`):
+
+    * training rows: ``items[:-3]`` with target ``items[-3]``, i.e. each
+      user's whole training sequence ``items[:-2]`` given as input plus next
+      item (users with exactly 3 events have a one-item training sequence,
+      which holds no next-item pair, and get no training row);
+    * validation rows: ``items[:-2]`` with target ``items[-2]``.
+
+    An estimator following skrec's convention (``fit(X, y)`` trains on each
+    row's items followed by ``y``; ``decision_function(X)`` scores every item
+    as the next one) thus trains on the training sequences and is scored on
+    the validation targets, with
+    :func:`~skrec.metrics.make_ranking_scorer` excluding each row's seen items.
+    The test part (``items[-1]``) never enters ``X_cv``; get it from
+    :func:`leave_last_out`.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Sequence frame.
+    on_short : {"drop", "error"}, default="drop"
+        Users with fewer than 3 events are left out (``"drop"``) or raise a
+        ``ValueError`` (``"error"``), as in :func:`leave_last_out`.
+
+    Returns
+    -------
+    X_cv : pandas.DataFrame
+        Sequence frame of the training rows followed by the validation rows;
+        its index holds the user ids (each user appears up to twice).
+    y_cv : ndarray of int64
+        Next-item target of every row.
+    cv : PredefinedSplit
+        One split: training rows versus validation rows.
+
+    Notes
+    -----
+    With ``refit=True``, ``GridSearchCV`` refits the best estimator on all of
+    ``X_cv``; under the convention above the validation rows then add each
+    user's sequence up to ``items[-2]`` (their training part overlapping the
+    training rows). To evaluate on the test targets as the protocol does,
+    either use ``refit=False`` and fit the best parameters on
+    ``split.X_train`` alone, or (train + validation) fit on
+    ``split.X_valid, split.y_valid`` from :func:`leave_last_out`; then score
+    on ``split.X_test, split.y_test``.
+
+    Examples
+    --------
+    A popularity recommender that follows the convention, tuned by
+    ``GridSearchCV`` on the validation targets:
+
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skrec.metrics import make_ranking_scorer
+    >>> from skrec.model_selection import leave_last_out_cv
+    >>> from skrec.sequence import make_sequence_frame, to_ragged
+    >>> class Popularity(BaseEstimator):
+    ...     # Scores items by how often they occur (only last items if recent).
+    ...     def __init__(self, n_items=6, recent=False):
+    ...         self.n_items = n_items
+    ...         self.recent = recent
+    ...     def fit(self, X, y=None):
+    ...         r = to_ragged(X)
+    ...         items = r.items[r.offsets[1:] - 1] if self.recent else r.items
+    ...         if y is not None:  # y[i] is the item after row i
+    ...             items = np.concatenate([items, y])
+    ...         self.counts_ = np.bincount(items, minlength=self.n_items + 1)
+    ...         return self
+    ...     def decision_function(self, X):
+    ...         return np.tile(self.counts_.astype(float), (len(X), 1))
+    >>> X = make_sequence_frame([[2, 3, 1, 6, 5], [2, 4, 5, 3], [4, 1, 6, 2, 5],
+    ...                          [3, 6, 1, 5]])
+    >>> X_cv, y_cv, cv = leave_last_out_cv(X)
+    >>> X_cv["items"].map(len).tolist(), y_cv.tolist()
+    ([2, 1, 2, 1, 3, 2, 3, 2], [1, 4, 6, 6, 6, 5, 2, 1])
+    >>> search = GridSearchCV(Popularity(), {"recent": [False, True]}, cv=cv,
+    ...                       scoring=make_ranking_scorer("hit_rate", k=1))
+    >>> search.fit(X_cv, y_cv).cv_results_["mean_test_score"]
+    array([0. , 0.5])
+    >>> search.best_params_
+    {'recent': True}
+    """
+    ragged, short = _kept(X, on_short, _MIN_LENGTH)
+    users = X.index[~short]
+    ends = ragged.offsets[1:]
+    valid = _drop_last(ragged, 2)
+    y_valid = ragged.items[ends - 2]
+    has_train = ragged.lengths > _MIN_LENGTH
+    train_rows = np.flatnonzero(has_train)
+    train = _drop_last(ragged.take(train_rows), 3)
+    y_train = ragged.items[(ends - 3)[train_rows]]
+    n_train = len(train_rows)
+    offsets = np.concatenate([train.offsets, train.offsets[-1] + valid.offsets[1:]])
+    both = Ragged(
+        np.concatenate([train.items, valid.items]),
+        np.concatenate([train.timestamps, valid.timestamps]),
+        offsets,
+    )
+    index = users[train_rows].append(users)
+    X_cv = from_ragged(both, index=index)
+    y_cv = np.concatenate([y_train, y_valid]).astype(np.int64)
+    test_fold = np.r_[np.full(n_train, -1), np.zeros(len(users), dtype=np.int64)]
+    return X_cv, y_cv, PredefinedSplit(test_fold)

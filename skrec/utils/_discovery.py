@@ -1,0 +1,90 @@
+"""Discovery of skrec's public estimators."""
+
+import importlib
+import inspect
+import pkgutil
+from operator import itemgetter
+
+_KINDS = ("classifier", "regressor", "transformer", "sampler", "recommender", "other")
+
+
+def _kind(cls):
+    """Return the kind of an estimator class, one of ``_KINDS``."""
+    from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
+
+    if hasattr(cls, "fit_resample"):
+        return "sampler"
+    if hasattr(cls, "recommend"):
+        return "recommender"
+    if issubclass(cls, TransformerMixin) or hasattr(cls, "transform"):
+        return "transformer"
+    if issubclass(cls, ClassifierMixin):
+        return "classifier"
+    if issubclass(cls, RegressorMixin):
+        return "regressor"
+    return "other"
+
+
+def _is_estimator_class(cls):
+    return (
+        inspect.isclass(cls)
+        and not inspect.isabstract(cls)
+        and not cls.__name__.startswith("_")
+        and callable(getattr(cls, "get_params", None))
+        and callable(getattr(cls, "set_params", None))
+        and (hasattr(cls, "fit") or hasattr(cls, "fit_resample"))
+    )
+
+
+def all_estimators(type_filter=None):
+    """List every public estimator, transformer and sampler of skrec.
+
+    Walks the public modules of the package (not the private ``_``-prefixed
+    ones, which are re-exported by their subpackage) and keeps the classes that
+    follow the scikit-learn estimator API: they have ``get_params``,
+    ``set_params`` and ``fit`` or ``fit_resample``.
+
+    Parameters
+    ----------
+    type_filter : {"classifier", "regressor", "transformer", "sampler", \
+            "recommender", "other"} or list of those, default=None
+        Keep only estimators of these kinds. ``None`` keeps all.
+
+    Returns
+    -------
+    estimators : list of (name, class) tuples
+        Sorted by name, each class listed once.
+
+    Examples
+    --------
+    >>> from skrec.utils import all_estimators
+    >>> names = [name for name, _ in all_estimators()]
+    >>> "SequenceEncoder" in names
+    True
+    >>> all(kind == "sampler" for kind in
+    ...     {_kind(cls) for _, cls in all_estimators(type_filter="sampler")})
+    True
+    """
+    import skrec
+
+    if type_filter is not None:
+        filters = [type_filter] if isinstance(type_filter, str) else list(type_filter)
+        unknown = set(filters) - set(_KINDS)
+        if unknown:
+            raise ValueError(
+                f"Unknown type_filter {sorted(unknown)}; choose from {list(_KINDS)}."
+            )
+    found = {}
+    for info in pkgutil.walk_packages(skrec.__path__, prefix="skrec."):
+        parts = info.name.split(".")
+        if any(p.startswith("_") for p in parts[1:]) or "tests" in parts:
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in inspect.getmembers(module, _is_estimator_class):
+            if not obj.__module__.startswith("skrec."):
+                continue
+            found[(name, obj)] = None
+    estimators = sorted(found, key=itemgetter(0))
+    if type_filter is not None:
+        estimators = [(n, c) for n, c in estimators if _kind(c) in filters]
+    return estimators
