@@ -1,3 +1,20 @@
 """Torch losses usable as a skorch ``criterion``."""
 
-__all__ = []
+from skrec.losses._class_balanced import (
+    ClassBalancedLoss,
+    PerOutputClassBalancedLoss,
+    class_balanced_weights,
+)
+from skrec.losses._contrastive import InfoNCELoss, info_nce
+from skrec.losses._conr import ConRLoss
+from skrec.losses._dice import DiceLoss
+
+__all__ = [
+    "ClassBalancedLoss",
+    "DiceLoss",
+    "PerOutputClassBalancedLoss",
+    "InfoNCELoss",
+    "class_balanced_weights",
+    "info_nce",
+    "ConRLoss",
+]
