@@ -1,4 +1,27 @@
 """Metrics: ranking (HR/NDCG/MRR@K), imbalanced classification and
 deep-imbalanced-regression shot-region scores."""
 
+from skrec.metrics._imbalance import (
+    f1_gmean_report,
+    f1_gmean_scoring,
+    f1_then_gmean,
+)
+from skrec.metrics._regression import shot_region_scores, shot_regions
+from skrec.metrics._ranking import (
+    hit_rate_at_k,
+    make_ranking_scorer,
+    mrr_at_k,
+    ndcg_at_k,
+    rank_of_target,
+)
+
 __all__ = []
+__all__ += ["shot_region_scores", "shot_regions"]
+__all__ += [
+    "hit_rate_at_k",
+    "make_ranking_scorer",
+    "mrr_at_k",
+    "ndcg_at_k",
+    "rank_of_target",
+]
+__all__ += ["f1_gmean_report", "f1_gmean_scoring", "f1_then_gmean"]

@@ -1,0 +1,59 @@
+"""Validation shared by skrec's samplers (one place, as in imbalanced-learn)."""
+
+import numpy as np
+from imblearn.utils import check_target_type
+from sklearn.utils.validation import validate_data
+
+__all__ = ["check_groups", "validate_class_target"]
+
+
+def validate_class_target(sampler, X, y, *, classes=True, accept_sparse=("csr", "csc")):
+    """Validate ``X`` and ``y`` like :class:`imblearn.base.BaseSampler` does.
+
+    With ``classes=True`` the target must be a class target (binary,
+    multiclass or one-vs-all encoded, which is turned into labels and flagged
+    for re-encoding); otherwise ``y`` is only checked for length and finiteness
+    (group samplers whose groups are given separately accept any target).
+    """
+    binarize_y = False
+    if classes:
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+    X, y = validate_data(
+        sampler,
+        X=X,
+        y=y,
+        reset=True,
+        accept_sparse=list(accept_sparse),
+        multi_output=not classes,
+        y_numeric=False,
+        dtype=None,
+        ensure_all_finite=False,
+    )
+    return X, y, binarize_y
+
+
+def check_groups(groups, n_samples):
+    """Return ``groups`` as a 1-D array of length ``n_samples`` or raise."""
+    if groups is None:
+        raise ValueError("groups must be given.")
+    groups = np.asarray(groups)
+    if groups.ndim == 2 and groups.shape[1] == 1:
+        groups = groups[:, 0]
+    if groups.ndim != 1:
+        raise ValueError(
+            f"groups must be 1-D (one group label per row); got shape {groups.shape}."
+        )
+    if groups.shape[0] != n_samples:
+        raise ValueError(
+            f"groups has {groups.shape[0]} labels but X has {n_samples} rows; pass "
+            "one group label per row (inside a pipeline use "
+            "pipe.fit(X, y, <step>__groups=groups))."
+        )
+    if groups.dtype.kind == "f" and not np.all(np.isfinite(groups)):
+        raise ValueError("groups contains NaN or infinite values; label every row.")
+    if groups.dtype == object:
+        from pandas import isna
+
+        if np.any(isna(groups)):
+            raise ValueError("groups contains missing values; label every row.")
+    return groups
