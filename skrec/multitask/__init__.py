@@ -1,0 +1,27 @@
+"""Multi-task learning for hybrid targets (binary, multiclass and continuous).
+
+:class:`MultiTaskNet` is a scikit-learn compatible skorch estimator; the torch
+modules (:class:`SharedBottom`, :class:`MMoE`, :class:`PLE`, :class:`HTLNet`)
+can also be used directly.
+"""
+
+from skrec.multitask._gradients import htl_adjust_gradients
+from skrec.multitask._modules import PLE, FeatureEmbedding, HTLNet, MMoE, SharedBottom
+from skrec.multitask._net import (
+    MultiTaskLoss,
+    MultiTaskNet,
+    make_task_scorer,
+)
+from skrec.multitask._tasks import TASK_KINDS, Task  # noqa: F401  (importable, not API-listed)
+
+__all__ = [
+    "FeatureEmbedding",
+    "HTLNet",
+    "MMoE",
+    "MultiTaskLoss",
+    "MultiTaskNet",
+    "PLE",
+    "SharedBottom",
+    "htl_adjust_gradients",
+    "make_task_scorer",
+]

@@ -1,0 +1,1095 @@
+"""MultiTaskNet: a skorch estimator for hybrid (binary / multiclass / continuous) targets."""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassifierTags, RegressorTags
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    log_loss,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+from skorch import NeuralNet
+from skorch.dataset import Dataset, unpack_data
+from skorch.utils import to_tensor
+from torch import nn
+from torch.nn import functional as F
+
+from skrec.multitask._gradients import htl_adjust_gradients
+from skrec.multitask._modules import PLE, HTLNet, MMoE, SharedBottom
+from skrec.multitask._tasks import (
+    as_target_frame,
+    encode_targets,
+    fit_encode_targets,
+    parse_tasks,
+)
+from skrec.optim import _AdaTaskBase
+
+__all__ = ["MultiTaskNet", "MultiTaskLoss", "make_task_scorer", "ARCHITECTURES"]
+
+ARCHITECTURES = {
+    "shared_bottom": SharedBottom,
+    "mmoe": MMoE,
+    "ple": PLE,
+    "htlnet": HTLNet,
+}
+
+_METRICS = {
+    "roc_auc": ("proba", ("binary", "multiclass")),
+    "average_precision": ("proba", ("binary",)),
+    "neg_log_loss": ("proba", ("binary", "multiclass")),
+    "accuracy": ("label", ("binary", "multiclass")),
+    "r2": ("value", ("regression",)),
+    "neg_mean_squared_error": ("value", ("regression",)),
+    "neg_root_mean_squared_error": ("value", ("regression",)),
+    "neg_mean_absolute_error": ("value", ("regression",)),
+}
+_DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
+
+
+class MultiTaskLoss(nn.Module):
+    """Per-task losses: BCE (binary), cross-entropy (multiclass), MSE (regression).
+
+    Parameters
+    ----------
+    task_kinds : list of str
+        Kind of every task.
+    task_dims : list of int
+        Number of outputs of every task (columns of the prediction).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skrec.multitask import MultiTaskLoss
+    >>> loss = MultiTaskLoss(["binary", "regression"], [1, 1])
+    >>> loss(torch.zeros(2, 2), torch.tensor([[1.0, 1.0], [0.0, -1.0]]))
+    tensor([0.6931, 1.0000])
+    """
+
+    def __init__(self, task_kinds, task_dims):
+        super().__init__()
+        self.task_kinds = list(task_kinds)
+        self.task_dims = list(task_dims)
+
+    def forward(self, y_pred, y_true):
+        out = []
+        start = 0
+        for j, (kind, dim) in enumerate(zip(self.task_kinds, self.task_dims)):
+            pred = y_pred[:, start : start + dim]
+            start += dim
+            target = y_true[:, j]
+            if kind == "binary":
+                out.append(
+                    F.binary_cross_entropy_with_logits(
+                        pred[:, 0], target.to(pred.dtype)
+                    )
+                )
+            elif kind == "multiclass":
+                out.append(F.cross_entropy(pred, target.long()))
+            else:
+                out.append(F.mse_loss(pred[:, 0], target.to(pred.dtype)))
+        return torch.stack(out)
+
+
+def _metric(metric, task, y_true, out):
+    """Score one task: ``out`` is the raw network output slice (n, dim)."""
+    if callable(metric):
+        return float(
+            metric(
+                y_true,
+                _decode(task, out, "value" if task.kind == "regression" else "proba"),
+            )
+        )
+    if metric not in _METRICS:
+        raise ValueError(
+            f"Unknown metric {metric!r}; use one of {sorted(_METRICS)} or a callable."
+        )
+    what, kinds = _METRICS[metric]
+    if task.kind not in kinds:
+        raise ValueError(
+            f"Metric {metric!r} does not apply to the {task.kind} task {task.name!r}."
+        )
+    pred = _decode(task, out, what)
+    if metric == "roc_auc":
+        if task.kind == "binary":
+            return roc_auc_score(y_true, pred[:, 1])
+        return roc_auc_score(y_true, pred, multi_class="ovr", labels=task.classes)
+    if metric == "average_precision":
+        return average_precision_score(y_true == task.classes[1], pred[:, 1])
+    if metric == "neg_log_loss":
+        return -log_loss(y_true, pred, labels=task.classes)
+    if metric == "accuracy":
+        return accuracy_score(y_true, pred)
+    if metric == "r2":
+        return r2_score(y_true, pred)
+    if metric == "neg_mean_squared_error":
+        return -mean_squared_error(y_true, pred)
+    if metric == "neg_root_mean_squared_error":
+        return -float(np.sqrt(mean_squared_error(y_true, pred)))
+    return -mean_absolute_error(y_true, pred)
+
+
+def _decode(task, out, what):
+    """Turn a raw output slice into labels, probabilities or values."""
+    if task.kind == "regression":
+        return out[:, 0].astype(np.float64) * task.scale + task.mean
+    if task.kind == "binary":
+        p = 1.0 / (1.0 + np.exp(-out[:, 0].astype(np.float64)))
+        proba = np.column_stack([1.0 - p, p])
+    else:
+        z = out.astype(np.float64)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        proba = z / z.sum(axis=1, keepdims=True)
+    if what == "proba":
+        return proba
+    return task.classes[proba.argmax(axis=1)]
+
+
+class _TaskScorer:
+    """Picklable scorer ``(estimator, X, y) -> float`` (see make_task_scorer)."""
+
+    def __init__(self, task=None, metric=None):
+        self.task = task
+        self.metric = metric
+
+    def __call__(self, estimator, X, y):
+        if self.task is None:
+            if self.metric is None:
+                return estimator.score(X, y)
+            scores = estimator.task_scores(X, y, scoring=self.metric)
+            return float(np.mean(list(scores.values())))
+        return estimator.task_scores(X, y, scoring={self.task: self.metric})[self.task]
+
+    def __repr__(self):
+        return f"make_task_scorer(task={self.task!r}, metric={self.metric!r})"
+
+
+def make_task_scorer(task=None, metric=None):
+    """Build a scorer for :class:`MultiTaskNet` usable as ``GridSearchCV(scoring=...)``.
+
+    Parameters
+    ----------
+    task : str or None, default=None
+        Name of the task to score (``tasks_`` names); ``None`` averages over
+        all tasks.
+    metric : str, callable or None, default=None
+        One of ``"roc_auc"``, ``"average_precision"``, ``"neg_log_loss"``,
+        ``"accuracy"`` (classification tasks), ``"r2"``,
+        ``"neg_mean_squared_error"``, ``"neg_root_mean_squared_error"``,
+        ``"neg_mean_absolute_error"`` (regression tasks), or a callable
+        ``metric(y_true, y_score)`` receiving probabilities for classification
+        tasks and values for regression tasks (greater is better). ``None``
+        uses the task's default: ROC AUC (binary), accuracy (multiclass),
+        R^2 (regression).
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y) -> float``.
+
+    Examples
+    --------
+    >>> from skrec.multitask import make_task_scorer
+    >>> make_task_scorer("spend", "r2")
+    make_task_scorer(task='spend', metric='r2')
+    """
+    return _TaskScorer(task, metric)
+
+
+def _declared_kinds(tasks):
+    """Kinds declared by the ``tasks`` parameter, or None when inferred."""
+    if tasks is None:
+        return None
+    if isinstance(tasks, str):
+        return [tasks]
+    if isinstance(tasks, dict):
+        return list(tasks.values())
+    try:
+        items = list(tasks)
+    except TypeError:
+        return None
+    kinds = []
+    for t in items:
+        if isinstance(t, str):
+            kinds.append(t)
+        elif isinstance(t, tuple | list) and len(t) == 2:
+            kinds.append(t[1])
+        else:
+            return None
+    return kinds
+
+
+class _ArrayBatches:
+    """Mini-batches sliced from whole tensors (no per-row Python work).
+
+    Used instead of a ``DataLoader`` over skorch's per-sample ``Dataset`` when
+    the data are plain arrays; shuffles with torch's global generator (seeded
+    by ``random_state`` in fit).
+    """
+
+    def __init__(self, X, y, batch_size, shuffle):
+        self.X = self._tensor(X)
+        self.y = None if y is None else self._tensor(y)
+        self.batch_size = len(self.X) if batch_size == -1 else int(batch_size)
+        self.shuffle = shuffle
+
+    @staticmethod
+    def _tensor(a):
+        # read-only arrays (e.g. memory maps) are copied: torch wants writable memory
+        return torch.from_numpy(a if a.flags.writeable else a.copy())
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = torch.randperm(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                sl = slice(start, start + self.batch_size)
+                yield self.X[sl], (None if self.y is None else self.y[sl])
+            else:
+                idx = order[start : start + self.batch_size]
+                yield self.X[idx], (None if self.y is None else self.y[idx])
+
+
+def _has_classification_task(net):
+    """predict_proba exists unless every task is (or is declared) a regression task."""
+    if hasattr(net, "tasks_"):
+        return any(t.kind != "regression" for t in net.tasks_)
+    kinds = _declared_kinds(net.tasks)
+    return kinds is None or any(k != "regression" for k in kinds)
+
+
+class MultiTaskNet(NeuralNet):
+    """Multi-task network for tabular X and several (hybrid) targets.
+
+    One estimator fits every target of ``y`` (one column per task): binary
+    and multiclass classification with cross-entropy, regression with the
+    squared error (on standardised targets), through a shared-bottom, MMoE,
+    PLE or HTLNet architecture, optionally with HTLNet's gradient adjustment
+    and the AdaTask optimizers of :mod:`skrec.optim`. It is a skorch
+    ``NeuralNet``: every skorch option (callbacks, ``optimizer__*``,
+    ``module__*``, ``iterator_train__*``) is available.
+
+    Parameters
+    ----------
+    tasks : None, str, list of str, list of (name, kind) or dict, default=None
+        The targets, in dependence order (earlier tasks feed later ones in
+        HTLNet; the last is the core task of the gradient adjustment). A kind
+        is ``"binary"``, ``"multiclass"`` or ``"regression"``. A list of kinds
+        maps onto the columns of ``y`` in order; ``(name, kind)`` pairs (or a
+        dict) select DataFrame columns by name. A single kind applies to every
+        column. ``None`` infers each kind from its column.
+    architecture : {"shared_bottom", "mmoe", "ple", "htlnet"} or class, default="shared_bottom"
+        The network. A class is built with ``n_features``, ``task_dims``,
+        ``task_kinds``, ``categorical_features``, ``cardinalities``,
+        ``embedding_dim`` and any ``module__*`` parameters, and should offer
+        ``shared_parameters()`` (needed by AdaTask and the gradient
+        adjustment).
+    task_weights : None, sequence of float or dict, default=None
+        Loss weight of each task (dict: by task name); ``None`` weighs all 1.
+    categorical_features : None, sequence of int or str, or bool mask, default=None
+        Integer-coded categorical columns of X, embedded (codes unseen in fit
+        map to a shared "unknown" row). Other columns are numeric.
+    embedding_dim : int, default=8
+        Size of each input field's embedding.
+    hidden_units : tuple of int, default=(64,)
+        Shared bottom (``shared_bottom``), expert (``mmoe``, ``ple``) or first
+        tower layers (``htlnet``; the first one is the task representation).
+    tower_units : tuple of int, default=(32,)
+        Layers of each task tower after the above.
+    n_experts : int, default=4
+        Experts of MMoE.
+    n_levels : int, default=2
+        Extraction levels of PLE.
+    n_shared_experts : int, default=1
+        Shared experts per PLE level.
+    n_task_experts : int, default=1
+        Task experts per PLE level and task.
+    label_embedding_dim : int, default=8
+        Label embedding size (HTLNet).
+    gumbel_tau : float, default=1.0
+        Gumbel-softmax temperature (HTLNet).
+    dropout : float, default=0.0
+        Dropout after hidden layers.
+    gradient_adjustment : {None, "htl"}, default=None
+        ``"htl"`` adjusts the other tasks' gradients on shared parameters
+        toward the last (core) task's, see
+        :func:`~skrec.multitask.htl_adjust_gradients`.
+    adjust_alpha : float, default=1.0
+        Share of a conflicting component removed.
+    adjust_gamma : float, default=0.1
+        Strength of the magnitude adjustment.
+    adjust_clip : float, default=10.0
+        Clip bound of the norm ratio.
+    adjust_norm : {"global", "tensor"}, default="global"
+        Norms over all shared tensors or per tensor.
+    standardize_targets : bool, default=True
+        Train regression tasks on standardised targets (predictions are
+        returned on the original scale).
+    scoring : None, str, callable or dict, default=None
+        Metric of :meth:`score` per task (dict by task name, or one metric for
+        all); see :func:`make_task_scorer` for the names.
+    random_state : int, RandomState or None, default=None
+        Seeds weights, shuffling and Gumbel noise (torch's global generator is
+        restored afterwards); an int gives bit-identical fits.
+    criterion : class, default=MultiTaskLoss
+        Built with ``task_kinds`` and ``task_dims``; must return one loss per task.
+    optimizer : class, default=torch.optim.Adam
+        Torch optimizer; the AdaTask optimizers of :mod:`skrec.optim` get the
+        shared parameters in a group of their own and per-task gradients.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=10
+        Number of epochs.
+    batch_size : int, default=128
+        Mini-batch size.
+    train_split : callable or None, default=None
+        skorch's internal validation split; ``None`` (the default) trains on
+        everything, as an outer cross-validation expects.
+    callbacks : list or None, default=None
+        skorch callbacks, e.g. :class:`skrec.callbacks.TaskDominance`.
+    verbose : int, default=0
+        1 prints skorch's epoch table.
+    device : str, default="cpu"
+        Torch device.
+    **kwargs
+        Other skorch parameters (``module__*``, ``optimizer__*``, ...).
+
+    Attributes
+    ----------
+    tasks_ : list of Task
+        The fitted tasks (name, kind, classes, target scaling).
+    task_names_ : list of str
+        Task names in order.
+    task_weights_ : torch.Tensor
+        Current loss weights (callbacks may change them during fit).
+    classes_ : ndarray
+        Labels, when the only task is a classification task.
+    categorical_features_ : ndarray of int
+        Positions of the embedded columns.
+    cardinalities_ : list of int
+        Embedding table sizes (codes seen in fit plus one "unknown" row).
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of str
+        Input column names, when X was a DataFrame with string columns.
+    module_, criterion_, optimizer_, history_
+        skorch's fitted components.
+
+    See Also
+    --------
+    skrec.optim.AdaTaskAdam : task-aware Adam for the shared parameters.
+    skrec.callbacks.TaskDominance : records which task dominates shared layers.
+
+    Notes
+    -----
+    ``predict`` returns one column per task (labels for classification, values
+    for regression), a DataFrame indexed like X when X is a DataFrame and y
+    had two dimensions, and a 1-D array when y was 1-D. ``predict_proba``
+    returns the probabilities of the classification tasks: an array when there
+    is one, a list of arrays (in task order) otherwise. ``score`` is the mean
+    of per-task scores (ROC AUC for binary, accuracy for multiclass, R^2 for
+    regression tasks by default).
+
+    References
+    ----------
+    .. [1] X. Tang, Y. Qiao, F. Lyu, D. Liu and X. He, "Touch the Core: Exploring
+       Task Dependence Among Hybrid Targets for Recommendation", RecSys 2024,
+       arXiv:2403.17442.
+    .. [2] E. Yang et al., "AdaTask: A Task-Aware Adaptive Learning Rate Approach
+       to Multi-Task Learning", AAAI 2023, arXiv:2211.15055.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrec.multitask import MultiTaskNet
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 3)).astype("float32")
+    >>> click = (X[:, 0] > 0).astype(int)
+    >>> amount = click * (2 + X[:, 1])
+    >>> y = np.column_stack([click, amount])
+    >>> net = MultiTaskNet(tasks=["binary", "regression"], architecture="mmoe",
+    ...                    max_epochs=5, lr=0.01, random_state=0)
+    >>> net.fit(X, y).predict(X[:2]).shape
+    (2, 2)
+    >>> net.task_names_
+    ['task0', 'task1']
+    """
+
+    def __init__(
+        self,
+        tasks=None,
+        architecture="shared_bottom",
+        task_weights=None,
+        categorical_features=None,
+        embedding_dim=8,
+        hidden_units=(64,),
+        tower_units=(32,),
+        n_experts=4,
+        n_levels=2,
+        n_shared_experts=1,
+        n_task_experts=1,
+        label_embedding_dim=8,
+        gumbel_tau=1.0,
+        dropout=0.0,
+        gradient_adjustment=None,
+        adjust_alpha=1.0,
+        adjust_gamma=0.1,
+        adjust_clip=10.0,
+        adjust_norm="global",
+        standardize_targets=True,
+        scoring=None,
+        random_state=None,
+        criterion=MultiTaskLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=10,
+        batch_size=128,
+        train_split=None,
+        callbacks=None,
+        verbose=0,
+        device="cpu",
+        **kwargs,
+    ):
+        kwargs.pop("module", None)
+        super().__init__(
+            module=None,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            callbacks=callbacks,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+        self.tasks = tasks
+        self.architecture = architecture
+        self.task_weights = task_weights
+        self.categorical_features = categorical_features
+        self.embedding_dim = embedding_dim
+        self.hidden_units = hidden_units
+        self.tower_units = tower_units
+        self.n_experts = n_experts
+        self.n_levels = n_levels
+        self.n_shared_experts = n_shared_experts
+        self.n_task_experts = n_task_experts
+        self.label_embedding_dim = label_embedding_dim
+        self.gumbel_tau = gumbel_tau
+        self.dropout = dropout
+        self.gradient_adjustment = gradient_adjustment
+        self.adjust_alpha = adjust_alpha
+        self.adjust_gamma = adjust_gamma
+        self.adjust_clip = adjust_clip
+        self.adjust_norm = adjust_norm
+        self.standardize_targets = standardize_targets
+        self.scoring = scoring
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ #
+    # parameters and tags
+    # ------------------------------------------------------------------ #
+    @property
+    def module(self):
+        """The module class selected by ``architecture``."""
+        arch = self.architecture
+        if isinstance(arch, str):
+            if arch not in ARCHITECTURES:
+                raise ValueError(
+                    f"Unknown architecture {arch!r}; use one of {sorted(ARCHITECTURES)} "
+                    "or a torch module class."
+                )
+            return ARCHITECTURES[arch]
+        if isinstance(arch, type) and issubclass(arch, nn.Module):
+            return arch
+        raise TypeError(
+            f"architecture must be one of {sorted(ARCHITECTURES)} or a torch.nn.Module "
+            f"subclass, got {arch!r}."
+        )
+
+    @module.setter
+    def module(self, value):
+        if value is not None:
+            raise ValueError(
+                "MultiTaskNet builds its module from `architecture`; set that instead."
+            )
+
+    def _get_param_names(self):
+        return [k for k in super()._get_param_names() if not k.startswith("_")]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        kinds = _declared_kinds(self.tasks)
+        if kinds and all(k == "regression" for k in kinds):
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags(poor_score=True)
+        elif (
+            kinds
+            and all(k in ("binary", "multiclass") for k in kinds)
+            and (isinstance(self.tasks, str) or len(kinds) == 1)
+        ):
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags(
+                poor_score=True, multi_class=kinds[0] == "multiclass", multi_label=False
+            )
+        return tags
+
+    def _check_params(self, n_tasks):
+        for name in ("embedding_dim", "n_experts", "n_levels", "label_embedding_dim"):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+        for name in ("n_shared_experts", "n_task_experts"):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Integral) or v < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {v!r}.")
+        if self.n_shared_experts + self.n_task_experts < 1:
+            raise ValueError("PLE needs at least one expert per level.")
+        for name in ("hidden_units", "tower_units"):
+            v = getattr(self, name)
+            try:
+                ok = all(isinstance(u, numbers.Integral) and u >= 1 for u in v)
+            except TypeError:
+                ok = False
+            if not ok:
+                raise ValueError(
+                    f"{name} must be a tuple of positive integers, got {v!r}."
+                )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {self.dropout!r}.")
+        if self.gumbel_tau <= 0:
+            raise ValueError(f"gumbel_tau must be positive, got {self.gumbel_tau!r}.")
+        if self.gradient_adjustment not in (None, "htl"):
+            raise ValueError(
+                f"gradient_adjustment must be None or 'htl', got {self.gradient_adjustment!r}."
+            )
+        if self.gradient_adjustment == "htl":
+            htl_adjust_gradients(
+                [],
+                alpha=self.adjust_alpha,
+                gamma=self.adjust_gamma,
+                clip=self.adjust_clip,
+                norm=self.adjust_norm,
+            )
+            if self.adjust_norm not in ("global", "tensor"):
+                raise ValueError(
+                    f"adjust_norm must be 'global' or 'tensor', got {self.adjust_norm!r}."
+                )
+        self.module  # noqa: B018  (validates architecture)
+
+    def _resolve_weights(self):
+        names = [t.name for t in self.tasks_]
+        w = self.task_weights
+        if w is None:
+            vals = [1.0] * len(names)
+        elif isinstance(w, dict):
+            unknown = set(w) - set(names)
+            if unknown:
+                raise ValueError(
+                    f"task_weights names unknown task(s) {sorted(unknown)}; tasks: {names}."
+                )
+            vals = [float(w.get(n, 1.0)) for n in names]
+        else:
+            vals = [float(v) for v in np.ravel(w)]
+            if len(vals) != len(names):
+                raise ValueError(
+                    f"task_weights has {len(vals)} entries for {len(names)} tasks."
+                )
+        if not all(np.isfinite(v) and v >= 0 for v in vals):
+            raise ValueError(
+                f"task_weights must be finite and non-negative, got {vals}."
+            )
+        return torch.tensor(vals, dtype=torch.float32, device=self.device)
+
+    # ------------------------------------------------------------------ #
+    # data
+    # ------------------------------------------------------------------ #
+    def _validate_X(self, X, reset):
+        try:
+            Xt = validate_data(
+                self, X, reset=reset, dtype=np.float32, ensure_min_samples=1
+            )
+        except ValueError as exc:
+            if "could not convert" in str(exc) or "Unable to convert" in str(exc):
+                raise ValueError(
+                    "X must be numeric. Encode text/categorical columns first, e.g. with a "
+                    "ColumnTransformer (OrdinalEncoder for the columns listed in "
+                    "`categorical_features`, OneHotEncoder otherwise)."
+                ) from exc
+            raise
+        if reset:
+            self._resolve_categorical(Xt)
+        return self._encode_categoricals(Xt, fit=reset)
+
+    def _resolve_categorical(self, Xt):
+        cf = self.categorical_features
+        n = Xt.shape[1]
+        if cf is None:
+            idx = np.array([], dtype=int)
+        else:
+            cf = np.asarray(cf)
+            if cf.dtype == bool:
+                if cf.shape != (n,):
+                    raise ValueError(
+                        f"A boolean categorical_features mask needs {n} entries."
+                    )
+                idx = np.flatnonzero(cf)
+            elif cf.dtype.kind in "iu":
+                idx = cf.astype(int)
+                if idx.size and (idx.min() < 0 or idx.max() >= n):
+                    raise ValueError(
+                        f"categorical_features {idx.tolist()} out of range for {n} columns."
+                    )
+            else:
+                names = getattr(self, "feature_names_in_", None)
+                if names is None:
+                    raise ValueError(
+                        "categorical_features given by name need X as a DataFrame."
+                    )
+                lookup = {str(c): i for i, c in enumerate(names)}
+                missing = [c for c in cf.tolist() if str(c) not in lookup]
+                if missing:
+                    raise ValueError(
+                        f"categorical_features {missing} are not columns of X."
+                    )
+                idx = np.array([lookup[str(c)] for c in cf.tolist()], dtype=int)
+        self.categorical_features_ = np.unique(idx)
+
+    def _encode_categoricals(self, Xt, fit):
+        idx = self.categorical_features_
+        if idx.size == 0:
+            return Xt
+        codes = Xt[:, idx]
+        if np.any(codes < 0) or np.any(codes != np.round(codes)):
+            raise ValueError(
+                "categorical_features columns must hold non-negative integer codes; encode "
+                "them with sklearn.preprocessing.OrdinalEncoder first."
+            )
+        if fit:
+            self.cardinalities_ = [int(m) + 2 for m in codes.max(axis=0)]
+        unknown = np.asarray(self.cardinalities_) - 1
+        Xt = Xt.copy()
+        Xt[:, idx] = np.minimum(codes, unknown)
+        return Xt
+
+    # ------------------------------------------------------------------ #
+    # skorch hooks
+    # ------------------------------------------------------------------ #
+    def initialize_module(self):
+        cls = self.module
+        params = dict(
+            n_features=self.n_features_in_,
+            task_dims=[t.dim for t in self.tasks_],
+            task_kinds=[t.kind for t in self.tasks_],
+            categorical_features=[int(i) for i in self.categorical_features_],
+            cardinalities=list(self.cardinalities_)
+            if self.categorical_features_.size
+            else [],
+            embedding_dim=self.embedding_dim,
+        )
+        hidden, tower = tuple(self.hidden_units), tuple(self.tower_units)
+        if cls is SharedBottom:
+            params.update(bottom_units=hidden, tower_units=tower, dropout=self.dropout)
+        elif cls is MMoE:
+            params.update(
+                n_experts=self.n_experts,
+                expert_units=hidden,
+                tower_units=tower,
+                dropout=self.dropout,
+            )
+        elif cls is PLE:
+            params.update(
+                n_levels=self.n_levels,
+                n_shared_experts=self.n_shared_experts,
+                n_task_experts=self.n_task_experts,
+                expert_units=hidden,
+                tower_units=tower,
+                dropout=self.dropout,
+            )
+        elif cls is HTLNet:
+            params.update(
+                tower_units=hidden + tower,
+                label_embedding_dim=self.label_embedding_dim,
+                tau=self.gumbel_tau,
+                dropout=self.dropout,
+            )
+        params.update(self.get_params_for("module"))
+        self.module_ = cls(**params)
+        return self
+
+    def initialize_criterion(self):
+        kwargs = dict(
+            task_kinds=[t.kind for t in self.tasks_],
+            task_dims=[t.dim for t in self.tasks_],
+        )
+        kwargs.update(self.get_params_for("criterion"))
+        self.criterion_ = self.criterion(**kwargs)
+        return self
+
+    def _shared_params(self):
+        getter = getattr(self.module_, "shared_parameters", None)
+        if getter is None:
+            raise TypeError(
+                f"{type(self.module_).__name__} has no shared_parameters() method, needed by "
+                "AdaTask optimizers and gradient_adjustment."
+            )
+        return [p for p in getter() if p.requires_grad]
+
+    def initialize_optimizer(self, triggered_directly=None):
+        if isinstance(self.optimizer, type) and issubclass(
+            self.optimizer, _AdaTaskBase
+        ):
+            shared = self._shared_params()
+            ids = {id(p) for p in shared}
+            rest = [
+                p
+                for p in self.module_.parameters()
+                if p.requires_grad and id(p) not in ids
+            ]
+            _, kwargs = self.get_params_for_optimizer(
+                "optimizer", self.get_all_learnable_params()
+            )
+            kwargs.setdefault("n_tasks", len(self.tasks_))
+            groups = [{"params": shared, "shared": True}]
+            if rest:
+                groups.append({"params": rest, "shared": False})
+            self.optimizer_ = self.optimizer(groups, **kwargs)
+            return self
+        return super().initialize_optimizer()
+
+    def get_iterator(self, dataset, training=False):
+        """Batches of the training / prediction data.
+
+        Plain arrays are sliced in whole batches (shuffled for training unless
+        ``iterator_train__shuffle=False``); anything else goes through
+        skorch's ``DataLoader`` path.
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        iterator = self.iterator_train if training else self.iterator_valid
+        plain = (
+            iterator is torch.utils.data.DataLoader
+            and type(dataset) is Dataset
+            and isinstance(getattr(dataset, "X", None), np.ndarray)
+            and (dataset.y is None or isinstance(dataset.y, np.ndarray))
+            and set(kwargs) <= {"shuffle", "batch_size"}
+        )
+        if not plain:
+            kwargs.setdefault("batch_size", self.batch_size)
+            if kwargs["batch_size"] == -1:
+                kwargs["batch_size"] = len(dataset)
+            if training and iterator is torch.utils.data.DataLoader:
+                kwargs.setdefault("shuffle", True)
+            return iterator(dataset, **kwargs)
+        return _ArrayBatches(
+            dataset.X,
+            dataset.y,
+            kwargs.get("batch_size", self.batch_size),
+            shuffle=kwargs.get("shuffle", training),
+        )
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        return (self.task_weights_ * self.criterion_(y_pred, y_true)).sum()
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        losses = self.criterion_(y_pred, to_tensor(yi, device=self.device))
+        weighted = self.task_weights_ * losses
+        loss = weighted.sum()
+        adatask = isinstance(self.optimizer_, _AdaTaskBase)
+        adjust = self.gradient_adjustment == "htl" and len(self.tasks_) > 1
+        if not (adatask or adjust):
+            loss.backward()
+            return {"loss": loss, "y_pred": y_pred}
+        shared = self._shared_params()
+        ids = {id(p) for p in shared}
+        specific = [
+            p for p in self.module_.parameters() if p.requires_grad and id(p) not in ids
+        ]
+        per_task = []
+        for k in range(len(self.tasks_)):
+            grads = torch.autograd.grad(
+                weighted[k], shared, retain_graph=True, allow_unused=True
+            )
+            per_task.append(
+                [torch.zeros_like(p) if g is None else g for p, g in zip(shared, grads)]
+            )
+        stacked = [torch.stack(gs) for gs in zip(*per_task)]
+        if adjust:
+            stacked = htl_adjust_gradients(
+                stacked,
+                core=-1,
+                alpha=self.adjust_alpha,
+                gamma=self.adjust_gamma,
+                clip=self.adjust_clip,
+                norm=self.adjust_norm,
+            )
+        if specific:
+            loss.backward(inputs=specific)
+        for p, g in zip(shared, stacked):
+            p.grad = g.sum(0)
+        if adatask:
+            self.optimizer_.set_task_gradients(shared, stacked)
+        return {"loss": loss, "y_pred": y_pred}
+
+    # ------------------------------------------------------------------ #
+    # public API
+    # ------------------------------------------------------------------ #
+    def fit(self, X, y=None, **fit_params):
+        """Fit the network on X and the targets y (one column per task).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric features (integer codes in ``categorical_features``).
+        y : array-like or DataFrame of shape (n_samples, n_tasks) or (n_samples,)
+            The targets.
+        **fit_params : dict
+            Passed on to skorch's ``fit``.
+
+        Returns
+        -------
+        self : MultiTaskNet
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        Xt = self._validate_X(X, reset=True)
+        yf, ndim, _ = as_target_frame(y)
+        check_consistent_length(Xt, yf)
+        tasks = parse_tasks(self.tasks, yf)
+        Yt = fit_encode_targets(tasks, yf, standardize=self.standardize_targets)
+        self._check_params(len(tasks))
+        self.tasks_ = tasks
+        self.task_names_ = [t.name for t in tasks]
+        self.y_ndim_ = ndim
+        self.task_weights_ = self._resolve_weights()
+        if len(tasks) == 1 and tasks[0].kind != "regression":
+            self.classes_ = tasks[0].classes
+        elif hasattr(self, "classes_"):
+            del self.classes_
+        return self._fit_encoded(super().fit, Xt, Yt, **fit_params)
+
+    def _fit_encoded(self, method, Xt, Yt, **fit_params):
+        self._encoded_call = True
+        try:
+            if self.random_state is None:
+                return method(Xt, Yt, **fit_params)
+            rs = self.random_state
+            seed = (
+                int(rs)
+                if isinstance(rs, numbers.Integral)
+                else int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+            )
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                return method(Xt, Yt, **fit_params)
+        finally:
+            del self._encoded_call
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Continue training for ``max_epochs`` more epochs (after :meth:`fit`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_tasks)
+        classes : None
+            Unused, for API compatibility.
+        **fit_params : dict
+            Passed on to skorch.
+
+        Returns
+        -------
+        self : MultiTaskNet
+        """
+        if not getattr(self, "initialized_", False) or not hasattr(self, "tasks_"):
+            return self.fit(X, y, **fit_params)
+        if getattr(self, "_encoded_call", False):
+            # called by skorch's fit with already validated and encoded data
+            return super().partial_fit(X, y, **fit_params)
+        Xt = self._validate_X(X, reset=False)
+        yf, _, _ = as_target_frame(y)
+        Yt = np.column_stack(
+            [
+                (encode_targets([t], yf)[:, 0] - t.mean) / t.scale
+                if t.kind == "regression"
+                else encode_targets([t], yf)[:, 0]
+                for t in self._resolve_score_tasks(yf)
+            ]
+        ).astype(np.float32)
+        return self._fit_encoded(super().partial_fit, Xt, Yt, **fit_params)
+
+    def _raw(self, X):
+        check_is_fitted(self, "tasks_")
+        Xt = self._validate_X(X, reset=False)
+        with torch.no_grad():
+            out = self.forward(Xt, training=False)
+        return out.detach().cpu().numpy()
+
+    def _slices(self):
+        start = 0
+        for t in self.tasks_:
+            yield t, slice(start, start + t.dim)
+            start += t.dim
+
+    def predict(self, X):
+        """Predict every task: labels for classification, values for regression.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples, n_tasks), (n_samples,) or DataFrame
+            A DataFrame (columns = task names, X's index) when X is a DataFrame
+            and y was 2-D in fit; 1-D when y was 1-D.
+        """
+        out = self._raw(X)
+        cols = [_decode(t, out[:, sl], "label") for t, sl in self._slices()]
+        if self.y_ndim_ == 1:
+            return cols[0]
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(dict(zip(self.task_names_, cols)), index=X.index)
+        if all(np.asarray(c).dtype.kind in "biuf" for c in cols):
+            return np.column_stack(cols)
+        res = np.empty((out.shape[0], len(cols)), dtype=object)
+        for j, c in enumerate(cols):
+            res[:, j] = c
+        return res
+
+    @available_if(_has_classification_task)
+    def predict_proba(self, X):
+        """Class probabilities of the classification tasks.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes) or list of such arrays
+            One array when there is a single classification task, else a list
+            in task order (columns follow each task's ``classes``).
+        """
+        out = self._raw(X)
+        probas = [
+            _decode(t, out[:, sl], "proba")
+            for t, sl in self._slices()
+            if t.kind != "regression"
+        ]
+        if not probas:
+            raise AttributeError(
+                "predict_proba needs at least one classification task."
+            )
+        return probas[0] if len(probas) == 1 else probas
+
+    def _resolve_score_tasks(self, yf):
+        """Map the fitted tasks onto the columns of a new target frame."""
+        cols = list(yf.columns)
+        named = not all(isinstance(c, int | np.integer) for c in cols)
+        tasks = []
+        if named and all(str(t.column) in map(str, cols) for t in self.tasks_):
+            lookup = {str(c): c for c in cols}
+            for t in self.tasks_:
+                t2 = type(t)(**{**t.__dict__, "column": lookup[str(t.column)]})
+                tasks.append(t2)
+            return tasks
+        if len(cols) != len(self.tasks_):
+            raise ValueError(
+                f"y has {len(cols)} column(s) but the net was fitted on {len(self.tasks_)} task(s) "
+                f"({self.task_names_})."
+            )
+        for t, c in zip(self.tasks_, cols):
+            tasks.append(type(t)(**{**t.__dict__, "column": c}))
+        return tasks
+
+    def task_scores(self, X, y, scoring=None):
+        """Score every task separately.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or DataFrame of shape (n_samples, n_tasks)
+        scoring : None, str, callable or dict, default=None
+            Overrides the ``scoring`` parameter (see :func:`make_task_scorer`).
+
+        Returns
+        -------
+        dict
+            Task name -> score (greater is better).
+        """
+        scoring = self.scoring if scoring is None else scoring
+        yf, _, _ = as_target_frame(y)
+        tasks = self._resolve_score_tasks(yf)
+        out = self._raw(X)
+        check_consistent_length(out, yf)
+        scores = {}
+        start = 0
+        for t in tasks:
+            sl = slice(start, start + t.dim)
+            start += t.dim
+            if isinstance(scoring, dict):
+                if t.name not in scoring:
+                    continue  # a dict scores only the tasks it names
+                metric = scoring[t.name]
+            else:
+                metric = scoring
+            if metric is None:
+                metric = _DEFAULT_METRIC[t.kind]
+            vals = yf[t.column]
+            if vals.isna().any():
+                raise ValueError(f"Target {t.name!r} contains NaN; cannot score it.")
+            y_true = vals.to_numpy()
+            if t.kind == "regression":
+                y_true = y_true.astype(np.float64)
+            scores[t.name] = float(_metric(metric, t, y_true, out[:, sl]))
+        if isinstance(scoring, dict):
+            unknown = set(scoring) - set(self.task_names_)
+            if unknown:
+                raise ValueError(
+                    f"scoring names unknown task(s) {sorted(unknown)}; tasks: {self.task_names_}."
+                )
+        return scores
+
+    def score(self, X, y, sample_weight=None):
+        """Mean of the per-task scores (see :meth:`task_scores`).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or DataFrame of shape (n_samples, n_tasks)
+        sample_weight : None
+            Not supported; must be None.
+
+        Returns
+        -------
+        score : float
+        """
+        if sample_weight is not None:
+            raise ValueError("MultiTaskNet.score does not support sample_weight.")
+        return float(np.mean(list(self.task_scores(X, y).values())))
