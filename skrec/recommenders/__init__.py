@@ -1,0 +1,22 @@
+"""Sequential recommenders on sequence frames: SASRec, CoSeRec and TiCoSeRec.
+
+They are skorch ``NeuralNet`` subclasses, so callbacks, history, early
+stopping, checkpoints, ``warm_start``, ``device`` and
+``save_params``/``load_params`` work as in skorch, and scikit-learn tools
+(``clone``, ``GridSearchCV``, pickle) work as for any estimator.
+"""
+
+from skrec.recommenders._base import RankingScoring, SASRec
+from skrec.recommenders._coserec import CoSeRec, TiCoSeRec
+from skrec.recommenders._data import LastItemSplit, SequenceDataset
+from skrec.recommenders._modules import SASRecModule
+
+__all__ = [
+    "SASRec",
+    "CoSeRec",
+    "TiCoSeRec",
+    "RankingScoring",
+    "LastItemSplit",
+    "SequenceDataset",
+    "SASRecModule",
+]

@@ -1,0 +1,233 @@
+"""Batches of padded sequences for the recommenders, negatives, and splits.
+
+Everything here works on whole batches with numpy/torch: a batch is built by
+gathering windows of the flat *values + offsets* arrays, never row by row.
+"""
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from skrec.sequence import Ragged, to_padded
+
+__all__ = [
+    "ItemVocabulary",
+    "SequenceDataset",
+    "LastItemSplit",
+    "windows",
+    "sample_negatives",
+]
+
+
+class ItemVocabulary:
+    """Sorted caller item ids and their internal ids ``1..n_items``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> voc = ItemVocabulary(np.array([30, 10, 20, 10]))
+    >>> voc.encode(np.array([20, 30, 99]))
+    (array([2, 3, 0]), array([False, False,  True]))
+    >>> voc.items[[0, 2]]
+    array([10, 30])
+    """
+
+    def __init__(self, items):
+        self.items = np.unique(np.asarray(items, dtype=np.int64))
+
+    def __len__(self):
+        return len(self.items)
+
+    def encode(self, ids):
+        """Return internal ids (0 where unknown) and the mask of unknown ids."""
+        ids = np.asarray(ids, dtype=np.int64)
+        pos = np.searchsorted(self.items, ids)
+        pos_c = np.minimum(pos, len(self.items) - 1)
+        unknown = self.items[pos_c] != ids if len(self.items) else np.ones(len(ids), bool)
+        return np.where(unknown, 0, pos_c + 1), unknown
+
+
+def windows(ragged, starts, ends):
+    """Gather flat windows ``[starts[i], ends[i])`` into a new Ragged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = Ragged(np.arange(1, 6), np.arange(5), np.array([0, 3, 5]))
+    >>> windows(r, np.array([0, 3]), np.array([2, 5])).items
+    array([1, 2, 4, 5])
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    lengths = np.maximum(np.asarray(ends, dtype=np.int64) - starts, 0)
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.repeat(starts - offsets[:-1], lengths) + np.arange(
+        offsets[-1], dtype=np.int64
+    )
+    return Ragged(ragged.items[flat], ragged.timestamps[flat], offsets)
+
+
+def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
+    """Draw item ids uniformly from ``1..n_items`` avoiding each row's items.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_items : int
+    shape : tuple (batch, length)
+    exclude : ndarray of shape (batch, m)
+        Internal ids per row that must not be drawn (0 entries are ignored).
+    max_rounds : int, default=10
+        Collisions are redrawn at most this many times (a row whose items
+        cover almost the whole catalogue keeps a collision rather than loop).
+
+    Returns
+    -------
+    negatives : ndarray of shape ``shape``, dtype int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> neg = sample_negatives(rng, 3, (1, 50), np.array([[1, 2]]))
+    >>> set(neg.ravel().tolist())
+    {3}
+    """
+    neg = rng.integers(1, n_items + 1, size=shape, dtype=np.int64)
+    exclude = np.asarray(exclude, dtype=np.int64)
+    for _ in range(max_rounds):
+        hit = (neg[:, :, None] == exclude[:, None, :]).any(-1)
+        n_hit = int(hit.sum())
+        if n_hit == 0:
+            break
+        neg[hit] = rng.integers(1, n_items + 1, size=n_hit, dtype=np.int64)
+    return neg
+
+
+class SequenceDataset(Dataset):
+    """Examples over internal-id sequences, indexed by whole batches.
+
+    ``dataset[indices]`` (an array of example positions, as yielded by a
+    :class:`torch.utils.data.BatchSampler`) returns one batch ``(Xi, yi)``
+    built with vectorized gathers.
+
+    Parameters
+    ----------
+    ragged : Ragged
+        Sequences of internal item ids (0 for unknown/masked).
+    max_length : int
+        Width of the left-padded inputs (the most recent items are kept).
+    targets : ndarray of shape (n_sequences,), default=None
+        Evaluation mode when given: each row predicts ``targets[i]`` (internal
+        id, 0 if unknown) from its whole sequence. Training mode otherwise:
+        each example's input is its window without the last item, and the
+        target of each position is the following item.
+    examples : {"sequences", "prefixes"}, default="sequences"
+        Training examples: one per sequence (every position is trained in one
+        pass), or one per prefix of length >= 2 (as the CoSeRec reference).
+
+    Attributes
+    ----------
+    starts, ends : ndarray
+        Flat window of every example.
+    """
+
+    def __init__(self, ragged, max_length, targets=None, examples="sequences"):
+        self.ragged = ragged
+        self.max_length = int(max_length)
+        self.targets = None if targets is None else np.asarray(targets, np.int64)
+        self.training = targets is None
+        self.examples = examples
+        starts, ends = ragged.offsets[:-1], ragged.offsets[1:]
+        if self.training:
+            if examples == "prefixes":
+                # Every prefix end e with at least 2 items: e in [start+2, end].
+                lengths = np.maximum(ends - starts - 1, 0)
+                row = np.repeat(np.arange(len(starts)), lengths)
+                within = np.arange(lengths.sum()) - np.repeat(
+                    np.cumsum(lengths) - lengths, lengths
+                )
+                ends = starts[row] + 2 + within
+                starts = np.maximum(starts[row], ends - self.max_length - 1)
+            else:
+                keep = ends - starts >= 2
+                starts = np.maximum(starts[keep], ends[keep] - self.max_length - 1)
+                ends = ends[keep]
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray(ends, dtype=np.int64)
+
+    def __len__(self):
+        return len(self.starts)
+
+    def length_order(self):
+        """Example positions sorted by input length (stable).
+
+        Batching evaluation rows of similar length keeps padded batches
+        narrow.
+        """
+        return np.argsort(np.minimum(self.ends - self.starts, self.max_length),
+                          kind="stable")
+
+    def inputs(self, idx):
+        """Ragged of the input part of examples ``idx`` (at most max_length)."""
+        ends = self.ends[idx] - (1 if self.training else 0)
+        starts = np.maximum(self.starts[idx], ends - self.max_length)
+        return windows(self.ragged, starts, ends)
+
+    def __getitem__(self, idx):
+        idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+        src = self.inputs(idx)
+        # Only as wide as the longest input of the batch (see SASRecModule).
+        width = max(int(src.lengths.max(initial=0)), 1)
+        input_ids = to_padded(src, width)
+        if self.training:
+            tgt = windows(self.ragged, self.ends[idx] - src.lengths, self.ends[idx])
+            targets = to_padded(tgt, width)
+            yi = {"targets": torch.from_numpy(targets), "sequences": src}
+        else:
+            # Seen items: the whole row, not only the last max_length.
+            full = windows(self.ragged, self.starts[idx], self.ends[idx])
+            rows = np.repeat(np.arange(len(idx)), full.lengths)
+            yi = {
+                "index": torch.from_numpy(idx),
+                "targets": torch.from_numpy(self.targets[idx]),
+                "seen_rows": torch.from_numpy(rows),
+                "seen_items": torch.from_numpy(full.items),
+            }
+        return {"input_ids": torch.from_numpy(input_ids)}, yi
+
+
+class LastItemSplit:
+    """skorch ``train_split`` holding out the last item of every row.
+
+    Training uses every row without its last item; validation predicts each
+    row's last item from the items before it (the leave-one-out protocol,
+    applied inside ``fit``). Rows with fewer than 2 items are used for
+    training only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrec.sequence import Ragged
+    >>> r = Ragged(np.array([1, 2, 3, 4, 5]), np.arange(5), np.array([0, 3, 5]))
+    >>> train, valid = LastItemSplit()(SequenceDataset(r, 10))
+    >>> train.ragged.items, valid.targets
+    (array([1, 2, 4]), array([3, 5]))
+    """
+
+    def __call__(self, dataset, y=None, **fit_params):
+        r = dataset.ragged
+        lengths = r.lengths
+        has_valid = lengths >= 2
+        ends = r.offsets[1:] - has_valid
+        train = windows(r, r.offsets[:-1], ends)
+        rows = np.flatnonzero(has_valid)
+        valid = windows(r, r.offsets[:-1][rows], ends[rows])
+        targets = r.items[r.offsets[1:][rows] - 1]
+        train_ds = SequenceDataset(
+            train, dataset.max_length, examples=getattr(dataset, "examples", "sequences")
+        )
+        return train_ds, SequenceDataset(valid, dataset.max_length, targets=targets)
+
+    def __repr__(self):
+        return "LastItemSplit()"

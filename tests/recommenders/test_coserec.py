@@ -1,0 +1,123 @@
+"""CoSeRec and TiCoSeRec: contrastive training on augmented views."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from skrec.augmentation import LengthAwareAugmenter, RandomMask, TiCrop, TiMask
+from skrec.metrics import make_ranking_scorer
+from skrec.model_selection import leave_last_out_cv
+from skrec.recommenders import CoSeRec, TiCoSeRec
+from skrec.sequence import make_sequence_frame, to_padded, to_ragged
+
+from ._synthetic import TINY, cyclic_frame
+
+CL = {**TINY, "model_warm_up_epochs": 1, "augmentation_warm_up_epochs": None}
+
+
+def test_ticoserec_learns_cyclic_pattern(cyclic, cyclic_test):
+    X, y = cyclic
+    Xt, yt = cyclic_test
+    model = TiCoSeRec(**{**CL, "max_epochs": 10}).fit(X, y)
+    assert model.evaluate(Xt, yt, ks=(1,))["HIT@1"] > 0.9
+    cl = model.history[:, "cl_loss"]
+    assert cl[0] == 0.0  # model warm-up: next-item loss only
+    assert all(v > 0 for v in cl[1:])
+    rec, total = model.history[:, "rec_loss"], model.history[:, "train_loss"]
+    np.testing.assert_allclose(np.add(rec, cl), total, rtol=1e-5)
+    assert 0 < model.history[-1, "aug_share"] < 1
+
+
+def test_same_random_state_and_pickle(cyclic):
+    X, y = cyclic
+    a = CoSeRec(**CL).fit(X, y)
+    b = CoSeRec(**CL).fit(X, y)
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    c = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(a.decision_function(X), c.decision_function(X))
+
+
+def test_views_are_fresh_vectorized_and_respect_the_skip_share(cyclic):
+    X, y = cyclic
+    model = TiCoSeRec(**{**CL, "max_epochs": 1}).fit(X, y)
+    src = to_ragged(X)
+    v1 = model.augmented_views(src).numpy()
+    v2 = model.augmented_views(src).numpy()
+    assert v1.shape == (2 * len(X), TINY["max_seq_length"])
+    assert not np.array_equal(v1, v2)  # a fresh draw each call
+    # var_rank_not_aug_ratio=1: every training sequence is already "uniform
+    # enough", so both views are the sequence itself.
+    keep = TiCoSeRec(**{**CL, "max_epochs": 1}).set_params(
+        augmenter__var_rank_not_aug_ratio=1.0
+    ).fit(X, y)
+    padded = to_padded(src, TINY["max_seq_length"])
+    np.testing.assert_array_equal(keep.augmented_views(src).numpy(),
+                                  np.concatenate([padded, padded]))
+
+
+def test_n_views_and_single_operator(cyclic):
+    X, y = cyclic
+    model = CoSeRec(**{**CL, "n_views": 3, "max_epochs": 2},
+                    augmenter=RandomMask(rate=0.3)).fit(X, y)
+    assert model.history[-1, "cl_loss"] > 0
+    assert model.augmented_views(to_ragged(X)).shape[0] == 3 * len(X)
+
+
+def test_similarity_switches_to_hybrid(cyclic):
+    X, y = cyclic
+    model = TiCoSeRec(**{**CL, "max_epochs": 1, "augmentation_warm_up_epochs": 1})
+    model.fit(X, y)
+    sims = {name: op.similarity_ for name, op in model.augmenter_.operators_
+            if hasattr(op, "similarity_")}
+    assert set(sims) == {"substitute", "insert"}
+    assert all(s.method == "itemcf_iuf" for s in sims.values())
+    model.set_params(max_epochs=2, warm_start=True).fit(X, y)
+    sims = [op.similarity_ for _, op in model.augmenter_.operators_
+            if hasattr(op, "similarity_")]
+    assert all(s.method == "hybrid" for s in sims)
+
+
+def test_augmenter_sees_training_items_only():
+    # Each row's last item is unique and the largest id: with the internal
+    # leave-last-out split it is a validation target, never a training item.
+    X = make_sequence_frame([[1, 2, 3, 4, 5 + i] for i in range(12)])
+    model = TiCoSeRec(**{**CL, "train_split": "leave_last_out", "max_epochs": 1})
+    model.fit(X)
+    sim = dict(model.augmenter_.operators_)["substitute"].similarity_
+    assert sim.n_items_ == 4  # internal ids 1..4 are items 1..4
+
+
+def test_nested_params_clone_and_grid_search():
+    est = TiCoSeRec(**CL)
+    est.set_params(augmenter__mask__rate=0.3)
+    assert est.get_params()["augmenter__mask__rate"] == 0.3
+    assert clone(est).get_params()["augmenter__mask__rate"] == 0.3
+    custom = CoSeRec(augmenter=LengthAwareAugmenter(
+        operators=[("crop", TiCrop()), ("mask", TiMask())], short_operators=("mask",)))
+    custom.set_params(augmenter__crop__rate=0.5)
+    assert custom.augmenter.operators[0][1].rate == 0.5
+
+    X, _ = cyclic_frame(60, seed=3)
+    X_cv, y_cv, cv = leave_last_out_cv(X)
+    search = GridSearchCV(
+        TiCoSeRec(**CL),
+        {"augmenter__mask__rate": [0.2, 0.6]},
+        scoring=make_ranking_scorer("ndcg", k=10),
+        cv=cv,
+    ).fit(X_cv, y_cv)
+    assert search.best_params_["augmenter__mask__rate"] in (0.2, 0.6)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.augmenter_.operators_[1][1].rate == (
+        search.best_params_["augmenter__mask__rate"]
+    )
+
+
+def test_bad_params(cyclic):
+    X, y = cyclic
+    with pytest.raises(ValueError, match="n_views"):
+        CoSeRec(**{**CL, "n_views": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="temperature"):
+        CoSeRec(**{**CL, "temperature": 0.0}).fit(X, y)
