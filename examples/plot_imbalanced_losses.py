@@ -24,6 +24,7 @@ data folder is absent, a synthetic data set with the same imbalance is used.
 # %%
 # Data
 # ----
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -42,6 +43,8 @@ from skrec.metrics import f1_gmean_report
 from skrec.sampling import TemperatureBatchSampler
 
 torch.set_num_threads(1)
+# The test suite sets SKREC_EXAMPLE_QUICK=1 to train for fewer epochs.
+MAX_EPOCHS = 4 if os.environ.get("SKREC_EXAMPLE_QUICK") else 12
 
 try:
     root = Path(__file__).resolve().parents[1].parent
@@ -85,7 +88,7 @@ def make_net(**kwargs):
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         lr=0.01,
-        max_epochs=12,
+        max_epochs=MAX_EPOCHS,
         batch_size=256,
         train_split=None,
         verbose=0,

@@ -7,7 +7,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.svm import LinearSVC
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 from skrec.calibration import PriorCorrectionClassifier
@@ -29,9 +28,8 @@ class TableClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-@parametrize_with_checks([PriorCorrectionClassifier(LogisticRegression())])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# scikit-learn's estimator checks on PriorCorrectionClassifier(LogisticRegression())
+# run in tests/test_common.py (the common suite over every public estimator).
 
 
 # Training labels: 6 x "a", 3 x "b", 1 x "c" -> priors (0.6, 0.3, 0.1).

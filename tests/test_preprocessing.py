@@ -14,7 +14,6 @@ from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import (
     check_estimator,
     estimator_checks_generator,
-    parametrize_with_checks,
 )
 
 from skrec.preprocessing import SequenceEncoder
@@ -270,9 +269,8 @@ def test_set_output_does_not_wrap(log):
         enc.set_output(transform="polars")
 
 
-@parametrize_with_checks([SequenceEncoder()])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# parametrize_with_checks([SequenceEncoder()]) runs in tests/test_common.py,
+# together with skrec's sequence-frame contract checks.
 
 
 def test_what_parametrize_with_checks_runs():

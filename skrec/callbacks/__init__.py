@@ -4,6 +4,9 @@ from skrec.callbacks._cooldown import Cooldown
 from skrec.callbacks._tasks import ProgressiveTaskWeighting, TaskDominance
 from skrec.callbacks._two_phase import TwoPhaseTraining
 
-__all__ = []
-__all__ += ["ProgressiveTaskWeighting", "TaskDominance"]
-__all__ += ["Cooldown", "TwoPhaseTraining"]
+__all__ = [
+    "Cooldown",
+    "ProgressiveTaskWeighting",
+    "TaskDominance",
+    "TwoPhaseTraining",
+]

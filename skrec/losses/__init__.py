@@ -5,16 +5,16 @@ from skrec.losses._class_balanced import (
     PerOutputClassBalancedLoss,
     class_balanced_weights,
 )
-from skrec.losses._contrastive import InfoNCELoss, info_nce
 from skrec.losses._conr import ConRLoss
+from skrec.losses._contrastive import InfoNCELoss, info_nce
 from skrec.losses._dice import DiceLoss
 
 __all__ = [
     "ClassBalancedLoss",
+    "ConRLoss",
     "DiceLoss",
-    "PerOutputClassBalancedLoss",
     "InfoNCELoss",
+    "PerOutputClassBalancedLoss",
     "class_balanced_weights",
     "info_nce",
-    "ConRLoss",
 ]

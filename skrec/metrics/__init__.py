@@ -6,7 +6,6 @@ from skrec.metrics._imbalance import (
     f1_gmean_scoring,
     f1_then_gmean,
 )
-from skrec.metrics._regression import shot_region_scores, shot_regions
 from skrec.metrics._ranking import (
     hit_rate_at_k,
     make_ranking_scorer,
@@ -14,14 +13,17 @@ from skrec.metrics._ranking import (
     ndcg_at_k,
     rank_of_target,
 )
+from skrec.metrics._regression import shot_region_scores, shot_regions
 
-__all__ = []
-__all__ += ["shot_region_scores", "shot_regions"]
-__all__ += [
+__all__ = [
+    "f1_gmean_report",
+    "f1_gmean_scoring",
+    "f1_then_gmean",
     "hit_rate_at_k",
     "make_ranking_scorer",
     "mrr_at_k",
     "ndcg_at_k",
     "rank_of_target",
+    "shot_region_scores",
+    "shot_regions",
 ]
-__all__ += ["f1_gmean_report", "f1_gmean_scoring", "f1_then_gmean"]

@@ -4,7 +4,8 @@ from skrec.plotting._multitask import plot_task_dominance
 from skrec.plotting._regression import plot_error_by_region
 from skrec.plotting._sequences import plot_gap_variance
 
-__all__ = []
-__all__ += ["plot_task_dominance"]
-__all__ += ["plot_gap_variance"]
-__all__ += ["plot_error_by_region"]
+__all__ = [
+    "plot_error_by_region",
+    "plot_gap_variance",
+    "plot_task_dominance",
+]

@@ -40,20 +40,32 @@ def all_estimators(type_filter=None):
     """List every public estimator, transformer and sampler of skrec.
 
     Walks the public modules of the package (not the private ``_``-prefixed
-    ones, which are re-exported by their subpackage) and keeps the classes that
-    follow the scikit-learn estimator API: they have ``get_params``,
-    ``set_params`` and ``fit`` or ``fit_resample``.
+    ones, which are re-exported by their subpackage), looks at the names each
+    exports in ``__all__`` and keeps the concrete classes that follow the
+    scikit-learn estimator API: they have ``get_params``, ``set_params`` and
+    ``fit`` or ``fit_resample``. This includes the skorch-based estimators
+    (recommenders, multi-task and regression nets), but not torch modules,
+    losses or skorch callbacks, which have no ``fit``.
 
     Parameters
     ----------
     type_filter : {"classifier", "regressor", "transformer", "sampler", \
             "recommender", "other"} or list of those, default=None
-        Keep only estimators of these kinds. ``None`` keeps all.
+        Keep only estimators of these kinds. ``None`` keeps all. The kind is
+        the first that applies of: ``"sampler"`` (has ``fit_resample``),
+        ``"recommender"`` (has ``recommend``), ``"transformer"`` (has
+        ``transform``), ``"classifier"``, ``"regressor"`` (by scikit-learn's
+        mixins), ``"other"``.
 
     Returns
     -------
     estimators : list of (name, class) tuples
         Sorted by name, each class listed once.
+
+    Raises
+    ------
+    ValueError
+        If ``type_filter`` names an unknown kind.
 
     Examples
     --------
@@ -61,8 +73,10 @@ def all_estimators(type_filter=None):
     >>> names = [name for name, _ in all_estimators()]
     >>> "SequenceEncoder" in names
     True
-    >>> all(kind == "sampler" for kind in
-    ...     {_kind(cls) for _, cls in all_estimators(type_filter="sampler")})
+    >>> "SASRec" in names  # skorch-based estimators are included
+    True
+    >>> samplers = all_estimators(type_filter="sampler")
+    >>> all(hasattr(cls, "fit_resample") for _, cls in samplers)
     True
     """
     import skrec
@@ -80,10 +94,17 @@ def all_estimators(type_filter=None):
         if any(p.startswith("_") for p in parts[1:]) or "tests" in parts:
             continue
         module = importlib.import_module(info.name)
-        for name, obj in inspect.getmembers(module, _is_estimator_class):
-            if not obj.__module__.startswith("skrec."):
-                continue
-            found[(name, obj)] = None
+        # Public means listed in the module's ``__all__`` (all its names if it
+        # has none); each class counts once, under its own name.
+        names = getattr(module, "__all__", None) or dir(module)
+        for name in names:
+            obj = getattr(module, name, None)
+            if (
+                _is_estimator_class(obj)
+                and obj.__name__ == name
+                and obj.__module__.startswith("skrec.")
+            ):
+                found[(name, obj)] = None
     estimators = sorted(found, key=itemgetter(0))
     if type_filter is not None:
         estimators = [(n, c) for n, c in estimators if _kind(c) in filters]

@@ -113,17 +113,37 @@ def _same(a, b):
         return True
 
 
+def _fitted_attributes(estimator):
+    return {k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")}
+
+
+def _is_fitted(estimator):
+    if hasattr(estimator, "__sklearn_is_fitted__"):
+        return bool(estimator.__sklearn_is_fitted__())
+    return False
+
+
 def check_clone_and_params(estimator, X):
-    """Parameters round-trip through ``get_params``/``set_params``/``clone``."""
+    """Parameters round-trip through ``get_params``/``set_params``/``clone``.
+
+    A clone of a *fitted* estimator has the same parameters and none of the
+    fitted state: the same trailing-underscore attributes as a freshly built
+    instance (skorch nets set a few bookkeeping ones in ``__init__``).
+    """
     params = estimator.get_params(deep=False)
-    cloned = clone(estimator)
+    fresh = clone(estimator)
+    fresh_attributes = _fitted_attributes(fresh)
+    fitted = clone(estimator)
+    _output(fitted, X)
+    cloned = clone(fitted)
+    leaked = _fitted_attributes(cloned) - fresh_attributes
+    assert not leaked and not _is_fitted(cloned), (
+        f"clone() of a fitted estimator must be unfitted; it kept {sorted(leaked)}"
+    )
     assert cloned.get_params(deep=False).keys() == params.keys()
     cloned.set_params(**params)
     for key, value in params.items():
         assert cloned.get_params(deep=False)[key] is value, key
-    assert not any(k.endswith("_") and not k.startswith("_") for k in vars(cloned)), (
-        "clone() must return an unfitted estimator"
-    )
 
 
 def check_deterministic(estimator, X):
@@ -260,6 +280,18 @@ def check_sequence_estimator(estimator, X=None):
     ------
     AssertionError
         Naming the first check that fails.
+
+    See Also
+    --------
+    sequence_checks : The individual checks, e.g. to parametrize a test.
+
+    Examples
+    --------
+    >>> from skrec.augmentation import RandomMask
+    >>> from skrec.utils.estimator_checks import (
+    ...     check_sequence_estimator, make_contract_frame)
+    >>> check_sequence_estimator(RandomMask(random_state=0),
+    ...                          make_contract_frame(n_users=8))
     """
     X = make_contract_frame() if X is None else X
     for check in _CHECKS:

@@ -36,11 +36,11 @@ def _expected_failed_checks(estimator):
     return _SKORCH_XFAIL
 
 
+# The kinds-inferred configuration is checked in tests/test_common.py.
 @parametrize_with_checks(
     [
         MultiTaskNet(tasks="regression", max_epochs=20, lr=0.01, **TINY),
         MultiTaskNet(tasks="multiclass", max_epochs=20, lr=0.01, **TINY),
-        MultiTaskNet(max_epochs=5, **TINY),  # kinds inferred from y
     ],
     expected_failed_checks=_expected_failed_checks,
 )

@@ -8,7 +8,6 @@ import torch
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch import NeuralNetRegressor
 from torch import nn
 
@@ -29,25 +28,7 @@ def _small(**kwargs):
     return ConRRegressor(**params)
 
 
-EXPECTED_FAILED_CHECKS = {
-    # skorch's NeuralNet.__init__ sets history_, initialized_ and
-    # virtual_params_ and stores the module__* keyword arguments as attributes.
-    "check_no_attributes_set_in_init": "skorch's __init__ sets bookkeeping attributes",
-    # skorch returns its private `_params_to_validate` set from get_params; the
-    # check's fuzzing replaces it with a float, which skorch's set_params cannot handle.
-    "check_set_params": "skorch's set_params cannot take fuzzed private bookkeeping params",
-    # Minibatch stochastic training: a weight of 2 is not the same as a
-    # duplicated row (different batches and steps); the exact zero-weight
-    # equivalence is tested in test_zero_weight_equals_dropping_rows.
-    "check_sample_weight_equivalence_on_dense_data": "stochastic minibatch training",
-}
-
-
-@parametrize_with_checks(
-    [_small()], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# scikit-learn's estimator checks run on ConRRegressor in tests/test_common.py.
 
 
 @pytest.fixture
