@@ -266,7 +266,34 @@ def _random_bin_indices(bins, counts, rng, replace_when_growing=True):
     return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.intp)
 
 
-class RegressionRandomOverSampler(_BaseRegressionSampler):
+class _RandomRegressionSampler(_BaseRegressionSampler):
+    """Random over/under-sampling of target bins; subclasses set ``_direction``."""
+
+    _parameter_constraints: dict = {**_BaseRegressionSampler._parameter_constraints}
+
+    def __init__(
+        self, *, sampling_strategy="balance", relevance="kde", threshold=0.5,
+        random_state=None,
+    ):
+        self.sampling_strategy = sampling_strategy
+        self.relevance = relevance
+        self.threshold = threshold
+        self.random_state = random_state
+
+    def _fit_resample(self, X, y, *, bins, counts, rng):
+        indices = _random_bin_indices(bins, counts, rng)
+        self.sample_indices_ = indices
+        return _safe_indexing(X, indices), y[indices]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.sampler_tags.sample_indices = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class RegressionRandomOverSampler(_RandomRegressionSampler):
     """Duplicate random rows of the rare bins of a continuous target.
 
     The target is split into contiguous bins of rare and normal values
@@ -336,31 +363,8 @@ class RegressionRandomOverSampler(_BaseRegressionSampler):
 
     _direction = "over"
 
-    _parameter_constraints: dict = {**_BaseRegressionSampler._parameter_constraints}
 
-    def __init__(
-        self, *, sampling_strategy="balance", relevance="kde", threshold=0.5,
-        random_state=None,
-    ):
-        self.sampling_strategy = sampling_strategy
-        self.relevance = relevance
-        self.threshold = threshold
-        self.random_state = random_state
-
-    def _fit_resample(self, X, y, *, bins, counts, rng):
-        indices = _random_bin_indices(bins, counts, rng)
-        self.sample_indices_ = indices
-        return _safe_indexing(X, indices), y[indices]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.sampler_tags.sample_indices = True
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags
-
-
-class RegressionRandomUnderSampler(_BaseRegressionSampler):
+class RegressionRandomUnderSampler(_RandomRegressionSampler):
     """Drop random rows of the normal (frequent) bins of a continuous target.
 
     The target is split into contiguous bins of rare and normal values
@@ -425,29 +429,6 @@ class RegressionRandomUnderSampler(_BaseRegressionSampler):
     """
 
     _direction = "under"
-
-    _parameter_constraints: dict = {**_BaseRegressionSampler._parameter_constraints}
-
-    def __init__(
-        self, *, sampling_strategy="balance", relevance="kde", threshold=0.5,
-        random_state=None,
-    ):
-        self.sampling_strategy = sampling_strategy
-        self.relevance = relevance
-        self.threshold = threshold
-        self.random_state = random_state
-
-    def _fit_resample(self, X, y, *, bins, counts, rng):
-        indices = _random_bin_indices(bins, counts, rng)
-        self.sample_indices_ = indices
-        return _safe_indexing(X, indices), y[indices]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.sampler_tags.sample_indices = True
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 for _cls in (RegressionRandomOverSampler, RegressionRandomUnderSampler):
