@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..sequence import Ragged, check_sequence_frame, from_ragged, segment_ids
+from ..sequence import Ragged, check_sequence_frame, from_ragged
 
 __all__ = ["BaseSequenceAugmenter"]
 
@@ -201,9 +201,10 @@ def floor_rate(rate, lengths):
 def _segment_sort(seg, values, n_segments, lengths=None):
     """Stable argsort by (segment, value) for non-negative int64 ``values``.
 
-    Packs both into one uint64 key when they fit (a stable sort of a key whose
-    high bits are already sorted is fast), else falls back to ``np.lexsort``.
-    With ``lengths`` (segment sizes) the high bits are built by ``np.repeat``.
+    The general fallback of :func:`sort_segments` (keys too wide to pack): one
+    uint64 key when both fit (a stable sort of a key whose high bits are
+    already sorted is fast), else ``np.lexsort``. With ``lengths`` (segment
+    sizes) the high bits are built by ``np.repeat``.
     """
     shift = np.uint64(64 - max(int(n_segments).bit_length(), 1))
     vmax = int(values.max()) if len(values) else 0
@@ -219,6 +220,96 @@ def _segment_sort(seg, values, n_segments, lengths=None):
     return np.lexsort((values, seg))
 
 
+# numpy sorts rows of up to 256 int64 with SIMD sorting networks, an order of
+# magnitude faster per key than one sort of a long array.
+_ROW = 256
+_SENTINEL = np.iinfo(np.int64).max
+
+
+def pack_segment_keys(values, lengths, offsets):
+    """Keys ``(segment, value, position in segment)`` packed into one int64.
+
+    Returns ``(keys, low_bits)`` where ``keys & (2**low_bits - 1)`` is each
+    key's position inside its segment, or ``None`` when the three fields do not
+    fit in 62 bits (callers then fall back to :func:`_segment_sort`). The
+    keys are unique, increase from one segment to the next and, inside a
+    segment, order by ``(value, position)``: a stable order by value.
+    ``values`` must be non-negative int64.
+    """
+    n_seg = len(lengths)
+    if n_seg == 0 or len(values) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    low = int(lengths.max() - 1).bit_length()
+    mid = int(values.max()).bit_length()
+    if (n_seg - 1).bit_length() + mid + low > 62:
+        return None
+    high = np.arange(n_seg, dtype=np.int64) << (mid + low)
+    # (segment << ...) - offset, repeated, plus the flat position: the offset
+    # cancels and leaves the position inside the segment in the low bits.
+    keys = np.repeat(high - offsets[:-1], lengths)
+    keys += np.arange(len(values), dtype=np.int64)
+    keys += values << low
+    return keys, low
+
+
+def sort_segments(keys, lengths):
+    """Return a copy of ``keys`` sorted inside every segment.
+
+    ``keys`` (int64 in ``[0, 2**63 - 1)``) must increase from one segment to
+    the next, as :func:`pack_segment_keys` makes them: sorting any run of
+    positions then sorts each segment's part of it and moves nothing across
+    segments. Two passes of row sorts of ``_ROW`` keys, the second shifted by
+    half a row, sort every segment of up to ``_ROW // 2`` keys (one that
+    crosses a row boundary of the first pass lies inside one row of the
+    second). The keys of longer segments are sorted together afterwards.
+    """
+    n = len(keys)
+    n_rows = -(-n // _ROW)
+    buf = np.full((n_rows + 1) * _ROW, _SENTINEL, dtype=np.int64)
+    buf[:n] = keys
+    half = _ROW // 2
+    buf[: n_rows * _ROW].reshape(n_rows, _ROW).sort(axis=1)
+    if n > half:
+        buf[half : half + n_rows * _ROW].reshape(n_rows, _ROW).sort(axis=1)
+    long = lengths > half
+    if long.any():
+        # Their flat positions, in segment order; sorting their keys together
+        # keeps them grouped by segment in the same order.
+        starts = np.cumsum(lengths) - lengths
+        ls, ll = starts[long], lengths[long]
+        loff = np.cumsum(ll) - ll
+        pos = np.repeat(ls - loff, ll) + np.arange(int(ll.sum()), dtype=np.int64)
+        buf[pos] = np.sort(keys[pos])
+    return buf[:n]
+
+
+def select_smallest(values, offsets, lengths, k):
+    """Boolean flat mask of the ``k[i]`` smallest ``values`` of each segment.
+
+    Equal values are taken in position order, the earliest first. ``values``
+    are non-negative int64; ``0 <= k <= lengths``.
+    """
+    n = len(values)
+    selected = np.zeros(n, dtype=bool)
+    if n == 0:
+        return selected
+    packed = pack_segment_keys(values, lengths, offsets)
+    if packed is None:
+        order = _segment_sort(None, values, len(lengths), lengths)
+        limit = np.repeat(offsets[:-1] + k, lengths)
+        selected[order[np.arange(n, dtype=np.int64) < limit]] = True
+        return selected
+    keys, _ = packed
+    ordered = sort_segments(keys, lengths)
+    # Threshold: the (k+1)-th smallest key of each segment (above all keys
+    # when every item is taken).
+    nth = offsets[:-1] + k
+    full = k >= lengths
+    threshold = ordered[np.where(full, 0, np.minimum(nth, n - 1))]
+    threshold[full] = _SENTINEL
+    return np.less(keys, np.repeat(threshold, lengths), out=selected)
+
+
 def select_before_gaps(ragged, k, mode):
     """Boolean flat mask of the items preceding the ``k`` smallest/largest gaps.
 
@@ -228,44 +319,58 @@ def select_before_gaps(ragged, k, mode):
     """
     t, offsets, lengths = ragged.timestamps, ragged.offsets, ragged.lengths
     n = len(t)
-    selected = np.zeros(n, dtype=bool)
     if n == 0:
-        return selected
-    k = np.clip(k, 0, lengths - 1)
+        return np.zeros(0, dtype=bool)
+    k = np.clip(k, 0, np.maximum(lengths - 1, 0))
     after = np.empty(n, dtype=np.int64)
     np.subtract(t[1:], t[:-1], out=after[:-1])
-    after[-1] = 0
+    last = offsets[1:][lengths > 0] - 1
+    after[last] = 0  # no gap follows the last item
     big = int(after.max()) + 1
     if mode == "maximum":
         np.subtract(big - 1, after, out=after)
-    after[offsets[1:][lengths > 0] - 1] = big
-    order = _segment_sort(None, after, len(lengths), lengths)
-    # ``order`` is grouped by sequence: its first k entries of each group are
-    # the chosen ones.
-    limit = np.repeat(offsets[:-1] + k, lengths)
-    selected[order[np.arange(n, dtype=np.int64) < limit]] = True
-    return selected
+    after[last] = big
+    return select_smallest(after, offsets, lengths, k)
+
+
+def _argsort_small(values):
+    """Stable argsort of non-negative ints, by radix sort when they fit 16 bits."""
+    if len(values) and values.max() < (1 << 16):
+        values = values.astype(np.uint16)
+    return np.argsort(values, kind="stable")
 
 
 def select_random(offsets, k, rng):
     """Boolean flat mask of ``k`` positions per sequence, uniformly at random.
 
     Floyd's sampling algorithm run on all sequences at once: step ``i`` (up to
-    the largest ``k``) draws one position for every sequence with ``k > i``,
-    so each ``k``-subset is equally likely.
+    the largest ``k``) draws one position uniformly among the first
+    ``n - k + i + 1`` of every sequence with ``k > i`` and takes position
+    ``n - k + i`` instead if the draw is already taken, so each ``k``-subset is
+    equally likely. The draws of all steps are made up front; only the
+    "already taken" test runs step by step.
     """
     n = np.diff(offsets)
     k = np.minimum(k, n)
     selected = np.zeros(int(offsets[-1]), dtype=bool)
     if len(k) == 0 or k.max() <= 0:
         return selected
-    by_k = np.argsort(-k, kind="stable")
-    ks, ns, starts = k[by_k], n[by_k], offsets[:-1][by_k]
+    by_k = _argsort_small(k.max() - k)
+    ks, starts = k[by_k], offsets[:-1][by_k]
+    # Step i involves the first n_active[i] sequences (k sorted decreasingly).
     n_active = np.searchsorted(-ks, -np.arange(int(ks[0])), side="left")
-    for i, c in enumerate(n_active):
-        j = ns[:c] - ks[:c] + i  # Floyd: j runs over n - k .. n - 1
-        pos = starts[:c] + (rng.random(c) * (j + 1)).astype(np.int64)
-        pos = np.where(selected[pos], starts[:c] + j, pos)
+    s_off = np.zeros(len(n_active) + 1, dtype=np.int64)
+    np.cumsum(n_active, out=s_off[1:])
+    total = int(s_off[-1])
+    step = np.repeat(np.arange(len(n_active), dtype=np.int64), n_active)
+    seq = np.arange(total, dtype=np.int64) - s_off[:-1][step]
+    # Flat index of position n - k + i: the fallback of step i.
+    fallback = (starts + n[by_k] - ks)[seq] + step
+    draw = (rng.random(total) * (fallback - starts[seq] + 1)).astype(np.int64)
+    draw += starts[seq]
+    for lo, hi in zip(s_off[:-1].tolist(), s_off[1:].tolist()):
+        pos = draw[lo:hi]
+        pos = np.where(selected[pos], fallback[lo:hi], pos)
         selected[pos] = True
     return selected
 
@@ -281,60 +386,87 @@ def ti_window_starts(ragged, window, mode, rng):
 
     Variances of the windows of one sequence are compared exactly: with ``m``
     gaps, ``m * sum(g**2) - sum(g)**2 = m**2 * variance`` is an integer (gaps
-    divided by their common divisor; float64 only if int64 could overflow).
+    divided by their common divisor; Python integers if int64 could overflow).
     """
     lengths = ragged.lengths
-    n_seq = len(lengths)
-    starts = np.zeros(n_seq, dtype=np.int64)
-    active = (window >= 1) & (window <= lengths)
-    if not active.any():
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    n_windows = lengths - window + 1
+    # Windows of 1 or 2 items: a uniformly random start.
+    few = np.flatnonzero((window >= 1) & (window < 3) & (n_windows >= 1))
+    if len(few):
+        u = rng.random(len(few))
+        starts[few] = np.minimum((u * n_windows[few]).astype(np.int64), n_windows[few] - 1)
+    ids = np.flatnonzero((window >= 3) & (n_windows >= 1))
+    if len(ids) == 0:
         return starts
-    n_windows = np.where(active, lengths - window + 1, 0)
-    u = rng.random(n_seq)
-    random_start = np.minimum((u * n_windows).astype(np.int64),
-                              np.maximum(n_windows - 1, 0))
-    by_var = active & (window >= 3)
-    starts[active] = random_start[active]
-    if not by_var.any():
-        return starts
-    t = ragged.timestamps
-    # Flat differences; those across two sequences are zeroed (never inside a
-    # window). All gaps are divided by their common divisor (Amazon: a day).
+    t, offsets = ragged.timestamps, ragged.offsets
+    # Flat gaps; those across two sequences are zeroed (never inside a window)
+    # and all are divided by their common divisor (Amazon: a day) so that the
+    # variance keys below stay exact in int64.
     d = np.diff(t)
-    bounds = ragged.offsets[1:-1]
+    bounds = offsets[1:-1]
     d[bounds[(bounds > 0) & (bounds < len(t))] - 1] = 0
-    unit = int(np.gcd.reduce(d)) if len(d) else 0
-    if unit > 1:
-        d //= unit
-    unit = max(unit, 1)
-    ids = np.flatnonzero(by_var)
+    d, unit = _divide_by_gcd(d)
     W = n_windows[ids]
     w_off = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(W, out=w_off[1:])
-    wseg = np.repeat(np.arange(len(ids), dtype=np.int64), W)
-    s = np.arange(int(w_off[-1]), dtype=np.int64) - w_off[:-1][wseg]
-    m_w = (window[ids] - 1)[wseg]
-    p = ragged.offsets[:-1][ids][wseg] + s  # flat position of the window's first item
-    # m * S2 <= m**3 * max_gap**2 must fit int64 for exact comparisons.
+    first = offsets[:-1][ids]
+    # Flat position of every window's first and last item.
+    p = np.repeat(first - w_off[:-1], W)
+    p += np.arange(int(w_off[-1]), dtype=np.int64)
+    m_w = np.repeat(window[ids] - 1, W)  # gaps per window
+    end = p + m_w
+    # m * S2 <= m**3 * max_gap**2 must fit int64 for exact comparisons;
+    # beyond that (gaps of centuries in seconds) Python integers keep them exact.
     max_gap = float(d.max()) if len(d) else 0.0
-    exact = float(lengths.max()) ** 3 * max_gap**2 < 2.0**62
-    dtype = np.int64 if exact else np.float64
-    c2 = np.zeros(len(t), dtype=dtype)
+    fits = float(lengths.max()) ** 3 * max_gap**2 < 2.0**62
+    dtype = np.int64 if fits else object
     d = d.astype(dtype, copy=False)
-    # int64 prefix sums may wrap on huge data; differences of them stay exact
-    # (modular arithmetic) because every window sum fits.
+    # Prefix sums of the squared gaps; int64 ones may wrap on huge data, but
+    # differences of them stay exact (modular arithmetic) because every
+    # window sum fits.
+    c2 = np.zeros(len(t), dtype=dtype)
     np.cumsum(np.square(d, out=d), out=c2[1:])
-    s1 = (t[p + m_w] - t[p]) // unit
-    if not exact:
-        s1 = s1.astype(dtype)
-    s2 = c2[p + m_w] - c2[p]
-    key = m_w * s2 - s1 * s1  # m**2 * variance of the window's gaps
+    s1 = t[end] - t[p]
+    if unit > 1:
+        s1 //= unit
+    s1 = s1.astype(dtype, copy=False)
+    key = c2[end] - c2[p]
+    key *= m_w
+    key -= s1 * s1  # m**2 * variance of the window's gaps, >= 0
     if mode == "maximum":
-        key = -key
-    best = np.minimum.reduceat(key, w_off[:-1])
-    candidate = np.where(key == best[wseg], s, -1)
-    starts[ids] = np.maximum.reduceat(candidate, w_off[:-1])
+        key = key.max() - key
+    low = int(len(t) - 1).bit_length()
+    if fits and int(key.max()).bit_length() + low <= 62:
+        # One reduction over (key, most recent first) packed in an int64.
+        top = (1 << low) - 1
+        key = key.astype(np.int64, copy=False) << low
+        key += top - p
+        best = top - (np.minimum.reduceat(key, w_off[:-1]) & top)
+    else:
+        wseg = np.repeat(np.arange(len(ids), dtype=np.int64), W)
+        lowest = np.minimum.reduceat(key, w_off[:-1])
+        best = np.maximum.reduceat(np.where(key == lowest[wseg], p, -1), w_off[:-1])
+    starts[ids] = best - first
     return starts
+
+
+def _divide_by_gcd(d):
+    """``(d // g, g)`` for the greatest common divisor ``g >= 1`` of ``d``.
+
+    The gcd of all values divides the gcd ``g`` of a small sample, so it *is*
+    ``g`` when ``g`` divides every value: one checked division replaces a gcd
+    reduction over every gap in the usual case.
+    """
+    unit = int(np.gcd.reduce(d[:1024])) if len(d) else 1
+    if unit == 1:
+        return d, 1
+    if unit > 1:
+        q = d // unit
+        if np.array_equal(q * unit, d):
+            return q, unit
+    unit = int(np.gcd.reduce(d))
+    return (d // unit, unit) if unit > 1 else (d, 1)
 
 
 def random_window_starts(lengths, window, rng):
@@ -360,23 +492,41 @@ def crop(ragged, starts, window):
     return Ragged(ragged.items[pos], ragged.timestamps[pos], w_off)
 
 
-def shuffle_windows(ragged, starts, window, rng):
-    """Permute the items inside each window; timestamps stay in place."""
-    window = np.where(window >= 2, window, 0)
-    pos, w_off = _window_positions(ragged, starts, window)
+def shuffle_windows(ragged, ids, starts, window, rng):
+    """Permute the items inside a window of each sequence ``ids[j]``.
+
+    The window of sequence ``ids[j]`` holds ``window[j] >= 2`` items from
+    position ``starts[j]``; timestamps stay in place. Each window's items are
+    ordered by 32-bit random keys (equal keys, with probability under
+    ``window**2 / 2**33``, keep their order).
+    """
     items = ragged.items.copy()
-    if len(pos):
-        wseg = segment_ids(w_off)
-        noise = rng.integers(0, 1 << 32, size=len(pos), dtype=np.int64)
-        order = _segment_sort(wseg, noise, len(window))
-        items[pos] = ragged.items[pos[order]]
+    total = int(window.sum())
+    if total == 0:
+        return Ragged(items, ragged.timestamps, ragged.offsets)
+    w_off = np.zeros(len(window) + 1, dtype=np.int64)
+    np.cumsum(window, out=w_off[1:])
+    noise = rng.integers(0, 1 << 32, size=total, dtype=np.int64)
+    packed = pack_segment_keys(noise, window, w_off)
+    if packed is None:
+        order = _segment_sort(None, noise, len(window), window)
+    else:
+        keys, low = packed
+        ordered = sort_segments(keys, window)
+        # Slot i of a window takes the item at the source position packed in
+        # its sorted key: i - (position of slot i) + (position of the source).
+        mask_low = (1 << low) - 1
+        order = np.arange(total, dtype=np.int64) - (keys & mask_low)
+        order += ordered & mask_low
+    pos = np.repeat(ragged.offsets[ids] + starts - w_off[:-1], window)
+    pos += np.arange(total, dtype=np.int64)
+    items[pos] = ragged.items[pos[order]]
     return Ragged(items, ragged.timestamps, ragged.offsets)
 
 
 def mask(ragged, selected, value):
     """Replace the selected items by ``value``."""
-    items = ragged.items.copy()
-    items[selected] = value
+    items = np.where(selected, np.int64(value), ragged.items)
     return Ragged(items, ragged.timestamps, ragged.offsets)
 
 
@@ -405,12 +555,11 @@ def insert(ragged, selected, similarity, per_position):
         return ragged
     neigh = np.asarray(similarity.most_similar(items[anchors], k=r), dtype=np.int64)
     # Gap after each anchor; 0 when the anchor ends its sequence.
-    starts_next = np.zeros(n_items + 1, dtype=bool)
-    starts_next[offsets] = True
+    after = np.empty(n_items, dtype=np.int64)
+    np.subtract(times[1:], times[:-1], out=after[:-1])
+    after[offsets[1:][offsets[1:] > offsets[:-1]] - 1] = 0
+    gap_after = after[anchors]
     nxt = anchors + 1
-    gap_after = np.where(
-        starts_next[nxt], 0, times[np.minimum(nxt, n_items - 1)] - times[anchors]
-    )
     # before[i] = number of items inserted before original position i.
     inserted = np.zeros(n_items + 1, dtype=np.int64)
     inserted[nxt] = r

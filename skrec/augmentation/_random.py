@@ -116,11 +116,11 @@ class RandomReorder(BaseSequenceAugmenter):
         self.random_state = random_state
 
     def _transform_ragged(self, ragged, rng):
-        lengths = ragged.lengths
-        window = K.floor_rate(self.rate, lengths)
-        window = np.where(window >= 2, window, 0)
-        starts = K.random_window_starts(lengths, window, rng)
-        return K.shuffle_windows(ragged, starts, window, rng)
+        window = K.floor_rate(self.rate, ragged.lengths)
+        ids = np.flatnonzero(window >= 2)
+        window = window[ids]
+        starts = K.random_window_starts(ragged.lengths[ids], window, rng)
+        return K.shuffle_windows(ragged, ids, starts, window, rng)
 
 
 class RandomMask(BaseSequenceAugmenter):

@@ -441,6 +441,8 @@ class ItemSimilarity(BaseEstimator):
         check_is_fitted(self, "neighbors_")
         k = self._check_k(k)
         ids = self._check_ids(items, "items")
+        if ids.size == 0 or ids.max() <= self.n_items_:
+            return self.neighbors_[ids, :k]  # row 0 (padding) maps to 0
         out = np.repeat(ids[..., None], k, axis=-1)
         known = ids <= self.n_items_
         out[known] = self.neighbors_[ids[known], :k]

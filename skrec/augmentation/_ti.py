@@ -150,7 +150,8 @@ class TiReorder(BaseSequenceAugmenter):
         window = K.floor_rate(self.rate, ragged.lengths)
         window = np.where(window >= 2, window, 0)
         starts = K.ti_window_starts(ragged, window, self.mode, rng)
-        return K.shuffle_windows(ragged, starts, window, rng)
+        ids = np.flatnonzero(window)
+        return K.shuffle_windows(ragged, ids, starts[ids], window[ids], rng)
 
 
 class TiMask(BaseSequenceAugmenter):
