@@ -427,11 +427,12 @@ def ti_window_starts(ragged, window, mode, rng):
     # window sum fits.
     c2 = np.zeros(len(t), dtype=dtype)
     np.cumsum(np.square(d, out=d), out=c2[1:])
-    s1 = t[end] - t[p]
+    # np.take: the fastest flat gather.
+    s1 = np.take(t, end) - np.take(t, p)
     if unit > 1:
         s1 //= unit
     s1 = s1.astype(dtype, copy=False)
-    key = c2[end] - c2[p]
+    key = np.take(c2, end) - np.take(c2, p)
     key *= m_w
     key -= s1 * s1  # m**2 * variance of the window's gaps, >= 0
     if mode == "maximum":
@@ -489,7 +490,7 @@ def _window_positions(ragged, starts, window):
 def crop(ragged, starts, window):
     """Keep ``window[i]`` items from ``starts[i]`` (``window`` 0 keeps nothing)."""
     pos, w_off = _window_positions(ragged, starts, window)
-    return Ragged(ragged.items[pos], ragged.timestamps[pos], w_off)
+    return Ragged(np.take(ragged.items, pos), np.take(ragged.timestamps, pos), w_off)
 
 
 def shuffle_windows(ragged, ids, starts, window, rng):
@@ -526,7 +527,12 @@ def shuffle_windows(ragged, ids, starts, window, rng):
 
 def mask(ragged, selected, value):
     """Replace the selected items by ``value``."""
-    items = np.where(selected, np.int64(value), ragged.items)
+    # Branch-free ``np.where(selected, value, items)``, which stalls on the
+    # random masks of augmentation: items - value, zeroed where selected, + value.
+    value = np.int64(value)
+    items = ragged.items - value
+    items *= ~selected
+    items += value
     return Ragged(items, ragged.timestamps, ragged.offsets)
 
 

@@ -442,7 +442,11 @@ class ItemSimilarity(BaseEstimator):
         k = self._check_k(k)
         ids = self._check_ids(items, "items")
         if ids.size == 0 or ids.max() <= self.n_items_:
-            return self.neighbors_[ids, :k]  # row 0 (padding) maps to 0
+            # Row 0 (padding) maps to 0. Large queries gather from a compact
+            # copy of the k columns (cache-friendly); small ones index in place.
+            if ids.size > len(self.neighbors_):
+                return np.take(np.ascontiguousarray(self.neighbors_[:, :k]), ids, axis=0)
+            return self.neighbors_[ids, :k]
         out = np.repeat(ids[..., None], k, axis=-1)
         known = ids <= self.n_items_
         out[known] = self.neighbors_[ids[known], :k]
