@@ -202,7 +202,9 @@ def _flatten_column(column, name):
     if len(cells) == 0 or lengths.sum() == 0:
         return np.zeros(0, dtype=np.float64), lengths
     try:
-        values = np.concatenate([np.asarray(c).ravel() for c in cells])
+        values = np.concatenate(cells)
+        if values.ndim != 1:
+            raise ValueError("cells are not 1-D")
     except ValueError:
         # Concatenate failed because some cell is not 1-D; find it for the message.
         for label, c in zip(column.index, cells):
