@@ -73,6 +73,8 @@ from skrec.utils.estimator_checks import (
     sequence_checks,
 )
 
+from .recommenders._synthetic import TINY
+
 # sklearn warns that it skips its array-based checks for two_d_array=False.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
 
@@ -119,20 +121,7 @@ _LOG_INPUT = {
 }
 
 # A recommender small enough for a CPU test: one layer, two epochs.
-_TINY_REC = dict(
-    hidden_size=16,
-    n_heads=2,
-    inner_size=32,
-    n_layers=1,
-    max_seq_length=10,
-    lr=1e-2,
-    batch_size=64,
-    max_epochs=2,
-    patience=None,
-    train_split=None,
-    verbose=0,
-    random_state=0,
-)
+_TINY_REC = dict(TINY, max_epochs=2)
 _TINY_MTL = dict(hidden_units=(8,), tower_units=(4,), batch_size=32)
 
 

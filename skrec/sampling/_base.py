@@ -7,6 +7,21 @@ from sklearn.utils.validation import validate_data
 __all__ = ["check_groups", "validate_class_target"]
 
 
+class RowSelectionMixin:
+    """Estimator tags of a sampler that only selects rows of ``X``.
+
+    Its rows are indexed, never computed on, so any dtype (strings, NaN)
+    passes through, and it records ``sample_indices_``.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.sampler_tags.sample_indices = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        return tags
+
+
 def validate_class_target(sampler, X, y, *, classes=True, accept_sparse=("csr", "csc")):
     """Validate ``X`` and ``y`` like :class:`imblearn.base.BaseSampler` does.
 

@@ -3,14 +3,13 @@
 import numbers
 
 import numpy as np
-from imblearn.base import BaseSampler
 from imblearn.utils._validation import ArraysTransformer
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from skrec.sampling._base import check_groups, validate_class_target
-from skrec.sampling._temperature import _draw_within_groups, _py
+from skrec.sampling._temperature import _GroupDrawSampler, _py
 
 __all__ = ["BalancedGroupSampler", "bin_scores"]
 
@@ -75,7 +74,7 @@ def bin_scores(score, n_bins=5, binning="log"):
     return np.searchsorted(edges[1:-1], score, side="right").astype(np.intp)
 
 
-class BalancedGroupSampler(BaseSampler):
+class BalancedGroupSampler(_GroupDrawSampler):
     """Resample every group to the same size (HACO's balanced sampling).
 
     Groups are, in order of precedence: the ``groups`` labels passed to
@@ -268,12 +267,6 @@ class BalancedGroupSampler(BaseSampler):
             y_res = label_binarize(y_res, classes=np.unique(y_checked))
         return arrays_transformer.transform(X_res, y_res)
 
-    def _fit_resample(self, X, y, groups=None, _labels=None):
-        if _labels is None:
-            groups = y if groups is None else groups
-            _labels = np.unique(groups, return_inverse=True, return_counts=True)
-        return _draw_within_groups(self, X, y, *_labels, self._draw_counts)
-
     def _draw_counts(self, labels, sizes, n_total, rng):
         strategy = self.sampling_strategy
         size_of = {_py(label): int(s) for label, s in zip(labels, sizes)}
@@ -308,11 +301,3 @@ class BalancedGroupSampler(BaseSampler):
                 )
             counts.append(int(value))
         return np.asarray(counts)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.sampler_tags.sample_indices = True
-        # Rows are only indexed, never computed on: any dtype passes through.
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags

@@ -17,6 +17,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, validate_data
 
+from skrec.sampling._base import RowSelectionMixin
 from skrec.sampling._relevance import (
     check_regression_target,
     density_relevance,
@@ -266,7 +267,7 @@ def _random_bin_indices(bins, counts, rng, replace_when_growing=True):
     return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.intp)
 
 
-class _RandomRegressionSampler(_BaseRegressionSampler):
+class _RandomRegressionSampler(RowSelectionMixin, _BaseRegressionSampler):
     """Random over/under-sampling of target bins; subclasses set ``_direction``."""
 
     _parameter_constraints: dict = {**_BaseRegressionSampler._parameter_constraints}
@@ -284,13 +285,6 @@ class _RandomRegressionSampler(_BaseRegressionSampler):
         indices = _random_bin_indices(bins, counts, rng)
         self.sample_indices_ = indices
         return _safe_indexing(X, indices), y[indices]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.sampler_tags.sample_indices = True
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 class RegressionRandomOverSampler(_RandomRegressionSampler):

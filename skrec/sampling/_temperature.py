@@ -19,7 +19,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 
-from skrec.sampling._base import check_groups, validate_class_target
+from skrec.sampling._base import RowSelectionMixin, check_groups, validate_class_target
 
 __all__ = ["TemperatureSampler", "temperature_probabilities", "temperature_weights"]
 
@@ -159,7 +159,21 @@ def temperature_weights(counts, temperature):
     return weights
 
 
-class TemperatureSampler(BaseSampler):
+class _GroupDrawSampler(RowSelectionMixin, BaseSampler):
+    """Base of the samplers that draw rows within groups.
+
+    Subclasses define ``_draw_counts(labels, sizes, n_total, rng)``, the number
+    of rows to draw from each group; :func:`_draw_within_groups` draws them.
+    """
+
+    def _fit_resample(self, X, y, groups=None, _labels=None):
+        if _labels is None:
+            groups = y if groups is None else groups
+            _labels = np.unique(groups, return_inverse=True, return_counts=True)
+        return _draw_within_groups(self, X, y, *_labels, self._draw_counts)
+
+
+class TemperatureSampler(_GroupDrawSampler):
     """Draw rows so that classes (or groups) appear with probability ``p_c(T)``.
 
     Each of the ``n_samples`` output rows belongs to group ``c`` with
@@ -317,20 +331,6 @@ class TemperatureSampler(BaseSampler):
                 "replacement=True."
             )
         return _capped_multinomial(n_out, p, sizes, rng)
-
-    def _fit_resample(self, X, y, groups=None, _labels=None):
-        if _labels is None:
-            groups = y if groups is None else groups
-            _labels = np.unique(groups, return_inverse=True, return_counts=True)
-        return _draw_within_groups(self, X, y, *_labels, self._draw_counts)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.sampler_tags.sample_indices = True
-        # Rows are only indexed, never computed on: any dtype passes through.
-        tags.input_tags.string = True
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 def _py(label):
