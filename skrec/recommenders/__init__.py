@@ -7,9 +7,10 @@ stopping, checkpoints, ``warm_start``, ``device`` and
 """
 
 from skrec.recommenders._base import RankingScoring, SASRec
+from skrec.recommenders._batching import LengthBucketSampler
 from skrec.recommenders._coserec import CoSeRec, TiCoSeRec
 from skrec.recommenders._data import LastItemSplit, SequenceDataset
-from skrec.recommenders._modules import SASRecModule
+from skrec.recommenders._modules import SASRecModule, sequence_representation
 
 __all__ = [
     "SASRec",
@@ -19,4 +20,6 @@ __all__ = [
     "LastItemSplit",
     "SequenceDataset",
     "SASRecModule",
+    "LengthBucketSampler",
+    "sequence_representation",
 ]

@@ -2,16 +2,19 @@
 
 import itertools
 import numbers
+import warnings
 from time import perf_counter
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 from sklearn.base import clone
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
 from skrec.losses import info_nce
 from skrec.recommenders._base import SASRec
+from skrec.recommenders._modules import sequence_representation
 from skrec.sequence import from_ragged, to_padded
 
 __all__ = ["CoSeRec", "TiCoSeRec"]
@@ -47,13 +50,21 @@ class CoSeRec(SASRec):
 
     A :class:`SASRec` trained with the next-item loss plus ``cf_weight`` times
     an InfoNCE loss that pulls together ``n_views`` augmented views of the same
-    training sequence (their last-position representations), the other
-    sequences of the batch being negatives. Views are drawn afresh for every
-    batch of every epoch by the ``augmenter``, applied to the whole batch at
-    once. The contrastive loss is off during the first
-    ``model_warm_up_epochs`` epochs; after ``augmentation_warm_up_epochs``
-    epochs the item similarity of the substitute/insert operators switches to
-    the hybrid model (``ItemSimilarity(method="hybrid")``).
+    training sequence, the other sequences of the batch being negatives. Views
+    are drawn afresh for every batch of every epoch by the ``augmenter``,
+    applied to the whole batch at once, and encoded together with the batch in
+    one forward pass. ``cl_representation`` says which vector of a view the
+    loss compares.
+
+    Warm-up: the first ``model_warm_up_epochs`` epochs train the next-item
+    loss only (the reference trains 40 of up to 350 epochs this way); the
+    contrastive loss, and with it the augmentation, starts at the next epoch.
+    The default ``"auto"`` warms up for ``min(40, max_epochs // 5)`` epochs so
+    that a short fit still augments; a fit whose ``max_epochs`` never gets
+    past an explicit warm-up warns that no augmentation will happen. After
+    ``augmentation_warm_up_epochs`` epochs the item similarity of the
+    substitute/insert operators switches to the hybrid model
+    (``ItemSimilarity(method="hybrid")``).
 
     The augmenter is cloned and fitted in ``fit`` on the *training* part of
     the sequences only (after the validation split), in internal item ids.
@@ -74,8 +85,18 @@ class CoSeRec(SASRec):
         InfoNCE temperature.
     n_views : int, default=2
         Views per sequence; with more than 2 the loss averages over all pairs.
-    model_warm_up_epochs : int, default=40
-        Epochs trained with the next-item loss only.
+    cl_representation : {"mean", "last", "flatten"}, default="mean"
+        What InfoNCE compares (see
+        :func:`~skrec.recommenders.sequence_representation`): the mean hidden
+        state over a view's items, the last position's hidden state, or the
+        whole encoder output of the view padded to ``max_seq_length``,
+        flattened (the reference code's choice; several times slower, since
+        every padding position is computed). The default was chosen on
+        Beauty's validation split (``benchmarks/results/
+        contrastive_representation.md``).
+    model_warm_up_epochs : int or "auto", default="auto"
+        Epochs trained with the next-item loss only; ``"auto"`` is
+        ``min(40, max_epochs // 5)``.
     augmentation_warm_up_epochs : int, default=80
         Epochs after which substitute/insert switch to the hybrid similarity.
     **kwargs
@@ -117,7 +138,11 @@ class CoSeRec(SASRec):
         "cf_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_views": [Interval(numbers.Integral, 2, None, closed="left")],
-        "model_warm_up_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "cl_representation": [StrOptions({"last", "mean", "flatten"})],
+        "model_warm_up_epochs": [
+            Interval(numbers.Integral, 0, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "augmentation_warm_up_epochs": [
             Interval(numbers.Integral, 0, None, closed="left"),
             None,
@@ -131,7 +156,8 @@ class CoSeRec(SASRec):
         cf_weight=0.1,
         temperature=1.0,
         n_views=2,
-        model_warm_up_epochs=40,
+        cl_representation="mean",
+        model_warm_up_epochs="auto",
         augmentation_warm_up_epochs=80,
         **kwargs,
     ):
@@ -140,6 +166,7 @@ class CoSeRec(SASRec):
         self.cf_weight = cf_weight
         self.temperature = temperature
         self.n_views = n_views
+        self.cl_representation = cl_representation
         self.model_warm_up_epochs = model_warm_up_epochs
         self.augmentation_warm_up_epochs = augmentation_warm_up_epochs
 
@@ -191,6 +218,32 @@ class CoSeRec(SASRec):
         return callbacks
 
     # --------------------------------------------------------------- fitting
+    def _warm_up_epochs(self):
+        """Epochs trained with the next-item loss only (``"auto"`` resolved)."""
+        if self.model_warm_up_epochs == "auto":
+            return min(40, self.max_epochs // 5)
+        return self.model_warm_up_epochs
+
+    def _warn_if_never_contrastive(self):
+        if self.cf_weight > 0 and self.max_epochs <= self._warm_up_epochs():
+            warnings.warn(
+                f"{type(self).__name__} will not augment: max_epochs="
+                f"{self.max_epochs} <= model_warm_up_epochs="
+                f"{self.model_warm_up_epochs}, so the contrastive loss never "
+                "starts and the fit is a plain SASRec. Lower model_warm_up_epochs "
+                "(or leave it 'auto'), or raise max_epochs.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def fit(self, X, y=None, validation_data=None, **fit_params):
+        self._validate_hyperparameters()
+        if not (self.warm_start and self.initialized_):
+            self._warn_if_never_contrastive()
+        return super().fit(X, y, validation_data=validation_data, **fit_params)
+
+    fit.__doc__ = SASRec.fit.__doc__
+
     def get_split_datasets(self, X, y=None, **fit_params):
         train, valid = super().get_split_datasets(X, y, **fit_params)
         augmenter = self._default_augmenter() if self.augmenter is None else self.augmenter
@@ -232,49 +285,84 @@ class CoSeRec(SASRec):
         self._train_frame_ = None
 
     def _contrastive_active(self):
-        return self.cf_weight > 0 and len(self.history) > self.model_warm_up_epochs
+        return self.cf_weight > 0 and len(self.history) > self._warm_up_epochs()
 
-    def augmented_views(self, sequences):
+    def augmented_views(self, sequences, width=None):
         """Draw ``n_views`` augmented views of a batch of sequences.
 
         Parameters
         ----------
         sequences : Ragged
             The batch's input sequences (internal ids).
+        width : int or None, default=None
+            Width of the padded views; ``None`` is the longest view's length
+            (at most ``max_seq_length``).
 
         Returns
         -------
         views : LongTensor of shape (n_views * batch, width)
-            Left-padded views, view after view; ``width`` is the longest
-            view's length, at most ``max_seq_length``.
+            Left-padded views, view after view (most recent items kept).
         """
         views = [
             self.augmenter_._transform_ragged(sequences, self.rng_)
             for _ in range(self.n_views)
         ]
-        # As narrow as the longest view (at most max_seq_length, most recent
-        # items kept); narrower inputs give the same result, faster.
-        width = max(1, min(self.max_seq_length,
-                           max(int(v.lengths.max(initial=0)) for v in views)))
+        if width is None:
+            # Narrower inputs give the same result, faster.
+            width = max(1, min(self.max_seq_length,
+                               max(int(v.lengths.max(initial=0)) for v in views)))
         return torch.from_numpy(np.concatenate([to_padded(v, width) for v in views]))
 
-    def compute_losses(self, batch, hidden):
-        losses = super().compute_losses(batch, hidden)
-        if not self._contrastive_active():
-            # Recorded as 0 during the warm-up so that the epoch table keeps
-            # its columns.
-            losses["cl_loss"] = hidden.new_zeros(())
-            return losses
-        _, yi = batch
-        start = perf_counter()
-        views = self.augmented_views(yi["sequences"])
-        self.history.record_batch("aug_seconds", perf_counter() - start)
-        z = self.module_(views.to(self.device))[:, -1]
+    def contrastive_loss(self, z):
+        """InfoNCE of the views' representations ``z``, (n_views * batch, dim)."""
         z = z.view(self.n_views, -1, z.shape[-1])
         pairs = list(itertools.combinations(range(self.n_views), 2))
-        cl = sum(info_nce(z[i], z[j], self.temperature) for i, j in pairs) / len(pairs)
-        losses["cl_loss"] = self.cf_weight * cl
-        return losses
+        return sum(info_nce(z[i], z[j], self.temperature) for i, j in pairs) / len(pairs)
+
+    def _encode_with_views(self, Xi, views):
+        """Hidden states of the batch and of its views.
+
+        The batch and the views go through the encoder in one pass (left-padded
+        to a common width; padding is skipped), except for the flattened
+        representation, whose views are encoded at ``max_seq_length`` with
+        every padding position computed, as in the reference code.
+        """
+        inputs = Xi["input_ids"]
+        if self.cl_representation == "flatten":
+            hidden = self.infer(Xi)
+            return hidden, self.module_(views.to(self.device), padding_outputs=True)
+        width = max(inputs.shape[1], views.shape[1])
+        joint = torch.cat([F.pad(inputs, (width - inputs.shape[1], 0)),
+                           F.pad(views, (width - views.shape[1], 0))])
+        out = self.module_(joint.to(self.device))
+        b = inputs.shape[0]
+        return out[:b, width - inputs.shape[1]:], out[b:, width - views.shape[1]:]
+
+    def train_step_single(self, batch, **fit_params):
+        if not self._contrastive_active():
+            step = super().train_step_single(batch, **fit_params)
+            # Recorded as 0 during the warm-up so that the epoch table keeps
+            # its columns.
+            self.history.record_batch("rec_loss", step["loss"].item())
+            self.history.record_batch("cl_loss", 0.0)
+            return step
+        self._set_training(True)
+        Xi, yi = batch
+        start = perf_counter()
+        width = self.max_seq_length if self.cl_representation == "flatten" else None
+        views = self.augmented_views(yi["sequences"], width)
+        self.history.record_batch("aug_seconds", perf_counter() - start)
+        hidden, view_hidden = self._encode_with_views(Xi, views)
+        losses = self.compute_losses(batch, hidden)
+        z = sequence_representation(
+            view_hidden, views.to(self.device), self.cl_representation
+        )
+        losses["cl_loss"] = self.cf_weight * self.contrastive_loss(z)
+        loss = sum(losses.values())
+        loss.backward()
+        for name, value in losses.items():
+            self.history.record_batch(name, value.item())
+        return {"loss": loss, "y_pred": hidden}
 
     def train_step(self, batch, **fit_params):
         start = perf_counter()

@@ -124,7 +124,8 @@ class SequenceDataset(Dataset):
         target of each position is the following item.
     examples : {"sequences", "prefixes"}, default="sequences"
         Training examples: one per sequence (every position is trained in one
-        pass), or one per prefix of length >= 2 (as the CoSeRec reference).
+        pass, as the SASRec, CoSeRec and TiCoSeRec reference code does), or
+        one per prefix of length >= 2 (each prefix a separate example).
 
     Attributes
     ----------
@@ -155,9 +156,15 @@ class SequenceDataset(Dataset):
                 ends = ends[keep]
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.asarray(ends, dtype=np.int64)
+        lengths = self.input_lengths()
+        self._mean_input_length = float(lengths.mean()) if len(lengths) else 0.0
 
     def __len__(self):
         return len(self.starts)
+
+    def input_lengths(self):
+        """Length of every example's (left-trimmed) input, shape (n_examples,)."""
+        return np.minimum(self.ends - self.starts - self.training, self.max_length)
 
     def length_order(self):
         """Example positions sorted by input length (stable).
@@ -165,8 +172,7 @@ class SequenceDataset(Dataset):
         Batching evaluation rows of similar length keeps padded batches
         narrow.
         """
-        return np.argsort(np.minimum(self.ends - self.starts, self.max_length),
-                          kind="stable")
+        return np.argsort(self.input_lengths(), kind="stable")
 
     def inputs(self, idx):
         """Ragged of the input part of examples ``idx`` (at most max_length)."""
@@ -183,7 +189,11 @@ class SequenceDataset(Dataset):
         if self.training:
             tgt = windows(self.ragged, self.ends[idx] - src.lengths, self.ends[idx])
             targets = to_padded(tgt, width)
-            yi = {"targets": torch.from_numpy(targets), "sequences": src}
+            # The expected number of targets of a batch this size: a loss
+            # normalised by it weighs every position alike whatever the batch.
+            expected = len(idx) * self._mean_input_length
+            yi = {"targets": torch.from_numpy(targets), "sequences": src,
+                  "expected_targets": expected}
         else:
             # Seen items: the whole row, not only the last max_length.
             full = windows(self.ragged, self.starts[idx], self.ends[idx])

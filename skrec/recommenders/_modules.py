@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["SASRecModule", "next_item_loss"]
+__all__ = ["SASRecModule", "next_item_loss", "sequence_representation"]
 
 # Additive attention bias of a masked key. A finite value (rather than -inf)
 # keeps rows whose keys are all padding finite, as in the reference model.
@@ -38,6 +38,44 @@ class _Dropout(nn.Dropout):
         return x * mask
 
 
+class _Layout:
+    """Where the computed tokens of a (batch, width) input lie.
+
+    The encoder computes the per-token layers (projections, feed-forward,
+    normalisation, dropout) on a packed ``(n_tokens, hidden)`` matrix of the
+    *active* positions only, and lays them out as ``(batch, width, hidden)``
+    for attention alone. ``index`` holds the flat positions (``row * width +
+    column``) of the active tokens; ``None`` means every position is active
+    (nothing to pack).
+    """
+
+    def __init__(self, batch, width, index=None):
+        self.batch, self.width, self.index = batch, width, index
+
+    def pad(self, x):
+        """(n_tokens, d) -> (batch, width, d), zeros at inactive positions."""
+        if self.index is None:
+            return x.view(self.batch, self.width, -1)
+        out = x.new_zeros(self.batch * self.width, x.shape[-1])
+        return out.index_copy(0, self.index, x).view(self.batch, self.width, -1)
+
+    def pack(self, x):
+        """(batch, width, d) -> (n_tokens, d), the active positions."""
+        flat = x.reshape(self.batch * self.width, -1)
+        return flat if self.index is None else flat.index_select(0, self.index)
+
+    def last(self, x):
+        """Rows of the packed ``x`` at each sequence's last column."""
+        if self.index is None:
+            return x.view(self.batch, self.width, -1)[:, -1]
+        # The last column is always active, so it is the last token of its row.
+        ends = torch.searchsorted(
+            self.index,
+            torch.arange(1, self.batch + 1, device=x.device) * self.width,
+        )
+        return x.index_select(0, ends - 1)
+
+
 class _SelfAttention(nn.Module):
     def __init__(self, hidden_size, n_heads, attn_dropout, hidden_dropout, eps):
         super().__init__()
@@ -53,15 +91,18 @@ class _SelfAttention(nn.Module):
         self.out_dropout = _Dropout(hidden_dropout)
         self.norm = nn.LayerNorm(hidden_size, eps=eps)
 
-    def forward(self, x, bias, last_only=False):
-        b, n, h = x.shape
-        q, k, v = self.qkv(x).view(b, n, 3, self.n_heads, self.head_size).unbind(2)
-        q, k, v = (t.transpose(1, 2) for t in (q, k, v))  # (b, heads, n, d)
+    def forward(self, x, bias, layout, last_only=False):
+        """``x`` is packed (n_tokens, hidden); returns the same layout, or
+        the last position of every row, (batch, hidden), when ``last_only``."""
+        b, n, h = layout.batch, layout.width, x.shape[-1]
+        qkv = layout.pad(self.qkv(x)).view(b, n, 3, self.n_heads, self.head_size)
+        q, k, v = (t.transpose(1, 2) for t in qkv.unbind(2))  # (b, heads, n, d)
         if last_only:  # only the last query is needed (inference)
-            q, bias, x = q[:, :, -1:], bias[:, :, -1:], x[:, -1:]
+            q, bias, x = q[:, :, -1:], bias[:, :, -1:], layout.last(x)
         scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_size) + bias
         probs = self.attn_dropout(torch.softmax(scores, dim=-1))
         ctx = (probs @ v).transpose(1, 2).reshape(b, q.shape[2], h)
+        ctx = ctx[:, 0] if last_only else layout.pack(ctx)
         return self.norm(x + self.out_dropout(self.dense(ctx)))
 
 
@@ -85,8 +126,8 @@ class _Block(nn.Module):
         )
         self.feed_forward = _FeedForward(hidden_size, inner_size, hidden_dropout, eps)
 
-    def forward(self, x, bias, last_only=False):
-        return self.feed_forward(self.attention(x, bias, last_only))
+    def forward(self, x, bias, layout, last_only=False):
+        return self.feed_forward(self.attention(x, bias, layout, last_only))
 
 
 class SASRecModule(nn.Module):
@@ -107,6 +148,11 @@ class SASRecModule(nn.Module):
     layer_norm_eps : float, default=1e-12
     initializer_range : float, default=0.02
         Standard deviation of the normal initialisation of weights.
+    skip_padding : bool, default=True
+        Compute only the active positions of a batch (see :meth:`forward`);
+        ``False`` computes every position of the padded batch, as the
+        reference implementation does (same outputs at active positions,
+        slower).
 
     Examples
     --------
@@ -132,9 +178,11 @@ class SASRecModule(nn.Module):
         max_seq_length=50,
         layer_norm_eps=1e-12,
         initializer_range=0.02,
+        skip_padding=True,
     ):
         super().__init__()
         self.n_items = n_items
+        self.skip_padding = skip_padding
         self.max_seq_length = max_seq_length
         self.initializer_range = initializer_range
         self.item_embedding = nn.Embedding(n_items + 1, hidden_size, padding_idx=0)
@@ -157,38 +205,61 @@ class SASRecModule(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             module.bias.data.zero_()
 
-    def forward(self, input_ids, last_only=False):
+    def forward(self, input_ids, last_only=False, padding_outputs=False):
         """Encode left-padded item ids of shape (batch, width).
 
         ``width <= max_seq_length``; column ``-1`` holds the most recent item
         and gets the last position embedding, so inputs whose left columns are
         all padding may be trimmed to save time without changing the result.
+
+        Only *active* positions are computed: from each row's first item on
+        (items masked to 0 inside a sequence included), and always the last
+        column. The output at an active position does not depend on how wide
+        the batch is padded; rows without any item attend to their last
+        position only. Left-padding positions are returned as zeros, unless
+        ``padding_outputs``: then every position is computed as in the
+        reference implementation (a padding query attends over the whole row),
+        which the flattened contrastive representation of CoSeRec needs.
+
         Returns the hidden state of every position, shape
         (batch, width, hidden_size), or of the last position only, shape
         (batch, 1, hidden_size), when ``last_only`` (cheaper: the last block
         then computes a single query).
         """
-        n = input_ids.shape[1]
+        b, n = input_ids.shape
         if n > self.max_seq_length:
             raise ValueError(
                 f"Got sequences of width {n}; the module was built for "
                 f"max_seq_length={self.max_seq_length}."
             )
+        device = input_ids.device
+        real = input_ids > 0
+        causal = torch.ones(n, n, dtype=torch.bool, device=device).tril()
+        allowed = causal[None, :, :] & real[:, None, :]
+        if not padding_outputs:
+            # A row without items attends to its last position only.
+            allowed[~real.any(1), -1, -1] = True
+        if padding_outputs or not self.skip_padding:
+            layout = _Layout(b, n)
+        else:
+            active = real.cumsum(1) > 0
+            active[:, -1] = True
+            layout = _Layout(b, n, None if bool(active.all()) else
+                             active.view(-1).nonzero().squeeze(1))
         # The last column is always the last position: a narrower input is a
         # left-trimmed padded one (trimming all-padding columns is exact).
         start = self.max_seq_length - n
-        positions = torch.arange(start, start + n, device=input_ids.device)
-        x = self.item_embedding(input_ids) + self.position_embedding(positions)
-        x = self.dropout(self.norm(x))
-        causal = torch.ones(n, n, dtype=torch.bool, device=input_ids.device).tril()
-        allowed = causal[None, :, :] & (input_ids > 0)[:, None, :]
-        bias = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device)
+        positions = torch.arange(start, start + n, device=device).expand(b, n)
+        ids = layout.pack(input_ids[..., None])[:, 0]
+        pos = layout.pack(positions[..., None])[:, 0]
+        x = self.dropout(self.norm(self.item_embedding(ids) + self.position_embedding(pos)))
+        bias = torch.zeros(allowed.shape, dtype=x.dtype, device=device)
         bias = bias.masked_fill(~allowed, _MASKED)[:, None]  # (b, 1, n, n)
         for i, block in enumerate(self.blocks):
-            x = block(x, bias, last_only and i == len(self.blocks) - 1)
-        if last_only and not len(self.blocks):
-            x = x[:, -1:]
-        return x
+            x = block(x, bias, layout, last_only and i == len(self.blocks) - 1)
+        if last_only:
+            return (x if len(self.blocks) else layout.last(x))[:, None]
+        return layout.pad(x)
 
     def item_scores(self, hidden):
         """Dot-product scores of hidden states against every item.
@@ -199,8 +270,10 @@ class SASRecModule(nn.Module):
         return hidden @ self.item_embedding.weight[1:].T
 
 
-def next_item_loss(module, hidden, targets, negatives=None, kind="bce"):
+def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normalizer=None):
     """Next-item loss over every position that has a target.
+
+    Only real positions (``targets > 0``) are scored: padding costs nothing.
 
     Parameters
     ----------
@@ -215,21 +288,83 @@ def next_item_loss(module, hidden, targets, negatives=None, kind="bce"):
     kind : {"bce", "ce"}, default="bce"
         ``"bce"``: binary cross-entropy of the positive against one sampled
         negative (SASRec); ``"ce"``: softmax cross-entropy over all items.
+    normalizer : float or None, default=None
+        The sum of the per-position losses is divided by it; ``None`` divides
+        by the number of positions with a target (the mean).
 
     Returns
     -------
     loss : scalar Tensor
-        Mean over positions with a target.
+
+    Examples
+    --------
+    >>> import torch
+    >>> m = SASRecModule(n_items=3, hidden_size=4, n_heads=1, inner_size=4,
+    ...                  max_seq_length=3)
+    >>> h = torch.zeros(1, 3, 4)  # all scores 0: each position costs 2 log 2
+    >>> loss = next_item_loss(m, h, torch.tensor([[0, 1, 2]]), torch.tensor([[3, 3, 3]]))
+    >>> round(float(loss.detach()), 4)
+    1.3863
     """
     is_target = targets > 0
-    if kind == "bce":
-        emb = module.item_embedding
-        pos = (hidden * emb(targets)).sum(-1)
-        neg = (hidden * emb(negatives)).sum(-1)
-        per_position = F.softplus(-pos) + F.softplus(neg)  # -log s(p) - log(1-s(n))
-        return (per_position * is_target).sum() / is_target.sum().clamp_min(1)
     h = hidden[is_target]
+    t = targets[is_target]
+    denominator = (
+        max(int(t.shape[0]), 1) if normalizer is None else float(normalizer)
+    )
     if h.shape[0] == 0:
         return hidden.sum() * 0.0
+    if kind == "bce":
+        emb = module.item_embedding
+        pos = (h * emb(t)).sum(-1)
+        neg = (h * emb(negatives[is_target])).sum(-1)
+        per_position = F.softplus(-pos) + F.softplus(neg)  # -log s(p) - log(1-s(n))
+        return per_position.sum() / denominator
     logits = module.item_scores(h)
-    return F.cross_entropy(logits, targets[is_target] - 1)
+    return F.cross_entropy(logits, t - 1, reduction="sum") / denominator
+
+
+def sequence_representation(hidden, input_ids, kind="last"):
+    """One vector per sequence from an encoder output, for a contrastive loss.
+
+    Parameters
+    ----------
+    hidden : Tensor of shape (batch, width, hidden_size)
+        Encoder output of left-padded ``input_ids``.
+    input_ids : LongTensor of shape (batch, width)
+        The encoded ids (``0`` for padding and masked items).
+    kind : {"last", "mean", "flatten"}, default="last"
+        ``"last"``: the hidden state of the last position (the one that
+        predicts the next item). ``"mean"``: the mean hidden state over the
+        positions that hold an item (the last position for a sequence without
+        any). ``"flatten"``: every position's hidden state, concatenated
+        (``width * hidden_size`` values; what the CoSeRec and TiCoSeRec
+        reference code compares, with ``width = max_seq_length`` and the
+        padding positions computed).
+
+    Returns
+    -------
+    z : Tensor of shape (batch, dim)
+
+    Examples
+    --------
+    >>> import torch
+    >>> h = torch.tensor([[[1.0, 1.0], [2.0, 0.0], [4.0, 2.0]]])
+    >>> ids = torch.tensor([[0, 7, 9]])
+    >>> sequence_representation(h, ids, "last")
+    tensor([[4., 2.]])
+    >>> sequence_representation(h, ids, "mean")
+    tensor([[3., 1.]])
+    >>> sequence_representation(h, ids, "flatten")
+    tensor([[1., 1., 2., 0., 4., 2.]])
+    """
+    if kind == "last":
+        return hidden[:, -1]
+    if kind == "flatten":
+        return hidden.reshape(hidden.shape[0], -1)
+    if kind != "mean":
+        raise ValueError(f"kind must be 'last', 'mean' or 'flatten', got {kind!r}.")
+    real = (input_ids > 0).to(hidden.dtype)
+    count = real.sum(1, keepdim=True)
+    mean = (hidden * real[..., None]).sum(1) / count.clamp_min(1)
+    return torch.where(count > 0, mean, hidden[:, -1])

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from skrec._cli import main
 
@@ -45,3 +46,26 @@ def test_train_on_a_csv_log(capsys, tmp_path):
 def test_bad_arguments(capsys):
     assert main(["train", "--epochs", "0"]) == 2
     assert "--epochs" in capsys.readouterr().err
+
+
+def test_popularity_baseline_matches_brute_force_ranking():
+    from skrec._cli.train import _popularity_metrics
+    from skrec.metrics import rank_of_target
+    from skrec.model_selection import leave_last_out
+    from skrec.sequence import make_sequence_frame
+
+    rng = np.random.default_rng(3)
+    seqs = [rng.integers(1, 15, rng.integers(3, 9)) for _ in range(80)]
+    split = leave_last_out(make_sequence_frame(seqs))
+    items = np.concatenate(split.X_test["items"].to_numpy())
+    counts = np.bincount(items, minlength=15).astype(float)
+    counts[counts == 0] = -np.inf  # items never seen in the inputs are unknown
+    scores = np.tile(counts, (len(split.y_test), 1))
+    ranks = rank_of_target(scores, split.y_test, exclude=split.X_test)
+    ranks[counts[split.y_test] == -np.inf] = np.inf
+    got = _popularity_metrics(split)
+    for k in (5, 10, 20):
+        hit = ranks <= k
+        assert got[f"HIT@{k}"] == pytest.approx(hit.mean())
+        assert got[f"NDCG@{k}"] == pytest.approx(
+            np.where(hit, 1 / np.log2(ranks + 1), 0).mean())

@@ -1,6 +1,7 @@
 """CoSeRec and TiCoSeRec: contrastive training on augmented views."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -68,7 +69,8 @@ def test_n_views_and_single_operator(cyclic):
 
 def test_similarity_switches_to_hybrid(cyclic):
     X, y = cyclic
-    model = TiCoSeRec(**{**CL, "max_epochs": 1, "augmentation_warm_up_epochs": 1})
+    model = TiCoSeRec(**{**CL, "max_epochs": 1, "augmentation_warm_up_epochs": 1,
+                         "model_warm_up_epochs": 0})
     model.fit(X, y)
     sims = {name: op.similarity_ for name, op in model.augmenter_.operators_
             if hasattr(op, "similarity_")}
@@ -84,7 +86,8 @@ def test_augmenter_sees_training_items_only():
     # Each row's last item is unique and the largest id: with the internal
     # leave-last-out split it is a validation target, never a training item.
     X = make_sequence_frame([[1, 2, 3, 4, 5 + i] for i in range(12)])
-    model = TiCoSeRec(**{**CL, "train_split": "leave_last_out", "max_epochs": 1})
+    model = TiCoSeRec(**{**CL, "train_split": "leave_last_out", "max_epochs": 1,
+                         "model_warm_up_epochs": 0})
     model.fit(X)
     sim = dict(model.augmenter_.operators_)["substitute"].similarity_
     assert sim.n_items_ == 4  # internal ids 1..4 are items 1..4
@@ -121,3 +124,71 @@ def test_bad_params(cyclic):
         CoSeRec(**{**CL, "n_views": 1}).fit(X, y)
     with pytest.raises(ValueError, match="temperature"):
         CoSeRec(**{**CL, "temperature": 0.0}).fit(X, y)
+
+
+def test_warm_up_warning_when_the_contrastive_loss_never_starts(cyclic):
+    X, y = cyclic
+    model = CoSeRec(**{**CL, "max_epochs": 2, "model_warm_up_epochs": 2})
+    with pytest.warns(UserWarning, match="will not augment"):
+        model.fit(X, y)
+    assert set(model.history[:, "cl_loss"]) == {0.0}
+    # cf_weight=0 asks for no contrastive loss: nothing to warn about.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CoSeRec(**{**CL, "max_epochs": 2, "model_warm_up_epochs": 2,
+                   "cf_weight": 0.0}).fit(X, y)
+
+
+@pytest.mark.parametrize("max_epochs, expected", [(3, 0), (10, 2), (350, 40), (1000, 40)])
+def test_auto_warm_up(max_epochs, expected):
+    model = TiCoSeRec(max_epochs=max_epochs)
+    assert model.model_warm_up_epochs == "auto"
+    assert model._warm_up_epochs() == expected
+
+
+def test_auto_warm_up_augments_a_short_fit(cyclic):
+    X, y = cyclic
+    model = TiCoSeRec(**{**CL, "max_epochs": 5, "model_warm_up_epochs": "auto"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.fit(X, y)
+    cl = model.history[:, "cl_loss"]
+    assert cl[0] == 0 and all(v > 0 for v in cl[1:])
+
+
+@pytest.mark.parametrize("representation", ["last", "mean", "flatten"])
+def test_contrastive_representations_train(cyclic, representation):
+    X, y = cyclic
+    model = CoSeRec(**{**CL, "max_epochs": 2, "cl_representation": representation})
+    model.fit(X, y)
+    assert model.history[-1, "cl_loss"] > 0
+    assert np.isfinite(model.history[-1, "train_loss"])
+
+
+def test_contrastive_loss_uses_the_chosen_representation(cyclic):
+    # The loss of a step equals InfoNCE of sequence_representation of the
+    # views' encoder output, computed independently here.
+    import torch
+
+    from skrec.losses import info_nce
+    from skrec.recommenders import sequence_representation
+
+    X, y = cyclic
+    for kind in ("last", "mean", "flatten"):
+        model = CoSeRec(**{**CL, "max_epochs": 1, "cl_representation": kind,
+                           "model_warm_up_epochs": 0,
+                           "hidden_dropout": 0.0, "attn_dropout": 0.0}).fit(X, y)
+        views = model.augmented_views(to_ragged(X.iloc[:8]),
+                                      TINY["max_seq_length"] if kind == "flatten" else None)
+        with torch.no_grad():
+            h = model.module_(views, padding_outputs=kind == "flatten")
+            z = sequence_representation(h, views, kind)
+            expected = info_nce(z[:8], z[8:])
+            torch.testing.assert_close(model.contrastive_loss(z), expected)
+        assert z.shape[1] == (16 * views.shape[1] if kind == "flatten" else 16)
+
+
+def test_bad_cl_representation_raises(cyclic):
+    X, y = cyclic
+    with pytest.raises(ValueError, match="cl_representation"):
+        CoSeRec(**{**CL, "cl_representation": "max"}).fit(X, y)

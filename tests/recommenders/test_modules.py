@@ -73,3 +73,73 @@ def test_ce_loss_matches_softmax(module):
     logits = hidden[0, 1] @ module.item_embedding.weight[1:].T
     expected = F.cross_entropy(logits[None], torch.tensor([3]))
     torch.testing.assert_close(next_item_loss(module, hidden, targets, kind="ce"), expected)
+
+
+@pytest.mark.parametrize("skip_padding", [True, False])
+def test_output_does_not_depend_on_batch_padding(skip_padding):
+    # Each sequence alone (no padding), then in a batch padded to the longest
+    # row and wider: the hidden states of its positions are the same.
+    torch.manual_seed(0)
+    module = SASRecModule(n_items=9, hidden_size=8, n_layers=2, n_heads=2,
+                          inner_size=16, max_seq_length=8,
+                          skip_padding=skip_padding).eval()
+    seqs = [[3, 1, 4], [1, 5, 9, 2, 6], [5], [3, 0, 8, 7]]  # 0: a masked item
+    alone = [module(torch.tensor([s]))[0] for s in seqs]
+    for width in (5, 8):
+        batch = torch.tensor([[0] * (width - len(s)) + s for s in seqs])
+        out = module(batch)
+        last = module(batch, last_only=True)[:, 0]
+        for i, s in enumerate(seqs):
+            torch.testing.assert_close(out[i, width - len(s):], alone[i])
+            torch.testing.assert_close(last[i], alone[i][-1])
+
+
+def test_skipping_padding_changes_no_active_output(module):
+    batch = torch.tensor([[0, 0, 0, 4, 5, 6], [0, 1, 2, 0, 4, 5], [0] * 6])
+    packed = module(batch)
+    module.skip_padding = False
+    full = module(batch)
+    active = (batch > 0).cumsum(1) > 0
+    active[:, -1] = True
+    torch.testing.assert_close(packed[active], full[active])
+    assert (packed[~active] == 0).all()  # left padding is not computed
+
+
+def test_padding_outputs_follow_the_reference_rule(module):
+    # A left-padding query has no allowed key: as in the reference code, the
+    # -1e4 bias then spreads its attention over the whole row, so padding
+    # outputs depend on the row's items (what the flattened representation
+    # compares), while real positions do not depend on the padding.
+    a = torch.tensor([[0, 0, 0, 4, 5, 6]])
+    b = torch.tensor([[0, 0, 0, 4, 5, 7]])
+    ha = module(a, padding_outputs=True)
+    hb = module(b, padding_outputs=True)
+    assert not torch.allclose(ha[:, :3], hb[:, :3])
+    torch.testing.assert_close(ha[:, 3:5], module(a)[:, 3:5])
+
+
+def test_loss_normalizer_divides_the_sum(module):
+    h = torch.randn(2, 3, 8)
+    targets = torch.tensor([[0, 1, 2], [3, 4, 5]])
+    neg = torch.tensor([[6, 6, 6], [7, 7, 7]])
+    mean = next_item_loss(module, h, targets, neg)
+    total = next_item_loss(module, h, targets, neg, normalizer=1.0)
+    torch.testing.assert_close(total, mean * 5)  # five positions have targets
+    torch.testing.assert_close(next_item_loss(module, h, targets, neg, normalizer=10.0),
+                               mean / 2)
+
+
+def test_sequence_representations_by_hand():
+    from skrec.recommenders import sequence_representation
+
+    h = torch.arange(24, dtype=torch.float32).view(2, 3, 4)
+    ids = torch.tensor([[0, 5, 6], [0, 0, 0]])
+    torch.testing.assert_close(sequence_representation(h, ids, "last"), h[:, 2])
+    # Row 0: mean of positions 1 and 2; row 1 has no item: its last position.
+    expected = torch.stack([(h[0, 1] + h[0, 2]) / 2, h[1, 2]])
+    torch.testing.assert_close(sequence_representation(h, ids, "mean"), expected)
+    flat = sequence_representation(h, ids, "flatten")
+    assert flat.shape == (2, 12)
+    torch.testing.assert_close(flat[0, 4:8], h[0, 1])
+    with pytest.raises(ValueError, match="kind"):
+        sequence_representation(h, ids, "max")
