@@ -165,6 +165,8 @@ def run_model(name, split, args, ckpt):
     if result.exists():
         print(f"{name}: finished earlier ({result})", flush=True)
         return True
+    with open(ckpt / f"{name}_commands.txt", "a") as f:
+        f.write(args.command + "\n")
     state_path = ckpt / f"{name}.pkl"
     if state_path.exists():
         with open(state_path, "rb") as f:
@@ -204,7 +206,7 @@ def run_model(name, split, args, ckpt):
     return True
 
 
-def plot(states, path):
+def plot(states, path, warm_up):
     try:
         import matplotlib
 
@@ -218,6 +220,8 @@ def plot(states, path):
         ax.plot(np.arange(1, len(values) + 1), values, label=name)
     ax.axhline(PUBLISHED["ticoserec"]["NDCG@20"], ls=":", c="grey",
                label="TiCoSeRec published (test)")
+    ax.axvline(warm_up + 0.5, ls="--", c="lightgrey",
+               label="contrastive loss starts (CoSeRec, TiCoSeRec)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation NDCG@20")
     ax.set_title("Amazon Beauty, full ranking")
@@ -239,7 +243,8 @@ def report(args, ckpt, source, n_users):
             results[name] = json.loads(res.read_text())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    png = plot(states, out.with_suffix(".png")) if states else None
+    png = (plot(states, out.with_suffix(".png"), args.model_warm_up_epochs)
+           if states else None)
     order = {m: r["test"]["NDCG@20"] for m, r in results.items()}
     complete = all(m in order for m in MODELS)
     holds = complete and order["ticoserec"] > order["coserec"] > order["sasrec"]
@@ -259,9 +264,18 @@ def report(args, ckpt, source, n_users):
                         and tico["HIT@20"] >= 0.1068),
     }
     out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
+    commands = []
+    for name in MODELS:
+        path = ckpt / f"{name}_commands.txt"
+        if path.exists():
+            commands += [f"- {name}: `{c}`" for c in
+                         dict.fromkeys(path.read_text().splitlines())]
+    summary["commands"] = commands
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=2))
     lines = [
         "# Reproducing TiCoSeRec on Amazon Beauty (full protocol)", "",
-        f"Command: `{args.command}`", "",
+        "Commands (each model resumes from its checkpoints when run again):", "",
+        *(commands or [f"- `{args.command}`"]), "",
         f"Machine: {args.machine}; device {args.device}; torch threads "
         f"{torch.get_num_threads()} per process. Data: {source} ({n_users} users). "
         f"Up to {args.epochs} epochs, early stopping on validation NDCG@20 with "

@@ -155,12 +155,16 @@ def markdown(report):
     if lv:
         lines += [
             "## Other levers (milliseconds, one thread)", "",
+            "Command: `python benchmarks/training_speed.py --levers --skip-timing` "
+            "(nothing else running).", "",
             "| what | ms |", "|---|---|",
             *[f"| {k} | {v:.2f} |" for k, v in lv.items()],
             "",
             "Adopted: fused Adam. Not adopted: `scaled_dot_product_attention` "
-            "(slower than the written-out attention on the CPU at these shapes, "
-            "with an additive mask and dropout), and `torch.compile` (every "
+            "(with an additive mask and dropout it is not faster than the "
+            "written-out attention at both shapes on the CPU, and attention "
+            "products are under a tenth of a training step there), and "
+            "`torch.compile` (every "
             "batch has another width and number of active tokens, so it would "
             "recompile or pad back to fixed shapes; not measured).",
             "",

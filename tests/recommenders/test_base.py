@@ -221,3 +221,40 @@ def test_bad_input(fitted, cyclic):
     before = X.copy(deep=True)
     fitted.predict(X)
     assert all(np.array_equal(a, b) for a, b in zip(X["items"], before["items"]))
+
+
+@pytest.mark.parametrize("batching, skip_padding", [("random", False), ("length", True)])
+def test_both_batching_paths_learn(cyclic, cyclic_test, batching, skip_padding):
+    X, y = cyclic
+    Xt, yt = cyclic_test
+    model = SASRec(**{**TINY, "max_epochs": 12, "batching": batching,
+                      "module__skip_padding": skip_padding}).fit(X, y)
+    assert model.evaluate(Xt, yt, ks=(1,))["HIT@1"] > 0.9
+
+
+def test_length_batches_are_narrower_than_random(cyclic):
+    # Every training batch of the length-aware path is at most as wide as
+    # its longest row, and all rows together cost less padding.
+    X, y = cyclic
+    widths = {}
+    for batching in ("random", "length"):
+        model = SASRec(**{**TINY, "max_epochs": 1, "batch_size": 8,
+                          "batching": batching}).fit(X, y)
+        data = model._prepare(X, y, None, refit=False)
+        dataset = model.get_dataset(data)
+        batches = list(model.get_iterator(dataset, training=True))
+        widths[batching] = sum(Xi["input_ids"].numel() for Xi, _ in batches)
+        real = sum(int((Xi["input_ids"] > 0).sum()) for Xi, _ in batches)
+        assert real == dataset.input_lengths().sum()  # every row once
+    assert widths["length"] < widths["random"]
+
+
+def test_monitor_chooses_the_early_stopping_metric(cyclic):
+    X, y = cyclic
+    model = SASRec(**{**TINY, "train_split": "leave_last_out", "max_epochs": 2,
+                      "patience": 5, "monitor": "valid_hit@5"}).fit(X, y)
+    for k in (5, 10, 20):
+        assert f"valid_ndcg@{k}" in model.history[-1]
+    assert dict(model.callbacks_)["early_stopping"].monitor == "valid_hit@5"
+    with pytest.raises(ValueError, match="monitor"):
+        SASRec(**{**TINY, "monitor": "ndcg@10"}).fit(X, y)
