@@ -305,6 +305,18 @@ def report(args, ckpt, source, n_users):
             f"| {name} | {status} | {st['epochs']} | {st['best_epoch']} "
             f"({st['best_' + MONITOR]:.4f}) | {st['cpu_seconds'] / 3600:.2f} | "
             + " | ".join(cells) + " |")
+    if len(states) > 1:
+        common = min(st["epochs"] for st in states.values())
+        lines += [
+            "",
+            f"Validation NDCG@20 over the epochs every started model has run "
+            f"(1-{common}; the test split is not looked at):", "",
+            "| model | best (epoch) | mean of the last 20 |", "|---|---|---|",
+        ]
+        for name, st in states.items():
+            v = np.array(st["curve"]["valid_ndcg@20"][:common], dtype=float)
+            lines.append(f"| {name} | {v.max():.4f} ({int(v.argmax()) + 1}) | "
+                         f"{v[-20:].mean():.4f} |")
     lines += [
         "",
         "Published figures (reference README checkpoints, TiCoSeRec) in brackets.",
