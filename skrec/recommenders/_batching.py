@@ -35,8 +35,9 @@ class LengthBucketSampler(Sampler):
     batch_size : int
         Examples per batch.
     pool_size : int, default=50
-        Batches per pool. Larger pools give narrower batches but batches whose
-        lengths vary less from one batch to the next.
+        Batches per pool. Larger pools give more homogeneous (narrower)
+        batches; smaller pools leave more chance in which sequences share a
+        batch.
     random_state : int, numpy Generator or None, default=None
         Seeds the shuffles: equal seeds give equal batches. Each call of
         ``iter`` draws a new pass from the generator.

@@ -225,7 +225,7 @@ class CoSeRec(SASRec):
         return self.model_warm_up_epochs
 
     def _warn_if_never_contrastive(self):
-        if self.cf_weight > 0 and self.max_epochs <= self._warm_up_epochs():
+        if self.cf_weight > 0 and 0 < self.max_epochs <= self._warm_up_epochs():
             warnings.warn(
                 f"{type(self).__name__} will not augment: max_epochs="
                 f"{self.max_epochs} <= model_warm_up_epochs="
