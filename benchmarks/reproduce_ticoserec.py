@@ -305,18 +305,25 @@ def report(args, ckpt, source, n_users):
             f"| {name} | {status} | {st['epochs']} | {st['best_epoch']} "
             f"({st['best_' + MONITOR]:.4f}) | {st['cpu_seconds'] / 3600:.2f} | "
             + " | ".join(cells) + " |")
-    if len(states) > 1:
-        common = min(st["epochs"] for st in states.values())
+    if "sasrec" in states and len(states) > 1:
+        sas = np.array(states["sasrec"]["curve"]["valid_ndcg@20"], dtype=float)
         lines += [
             "",
-            f"Validation NDCG@20 over the epochs every started model has run "
-            f"(1-{common}; the test split is not looked at):", "",
-            "| model | best (epoch) | mean of the last 20 |", "|---|---|---|",
+            "Validation NDCG@20 so far, each model against SASRec over the same "
+            "epochs (the test split is not looked at):", "",
+            "| model | epochs compared | best (epoch) | SASRec best (epoch) | "
+            "mean of the last 20, model vs SASRec |", "|---|---|---|---|---|",
         ]
         for name, st in states.items():
-            v = np.array(st["curve"]["valid_ndcg@20"][:common], dtype=float)
-            lines.append(f"| {name} | {v.max():.4f} ({int(v.argmax()) + 1}) | "
-                         f"{v[-20:].mean():.4f} |")
+            if name == "sasrec":
+                continue
+            v = np.array(st["curve"]["valid_ndcg@20"], dtype=float)
+            n = min(len(v), len(sas))
+            v, w = v[:n], sas[:n]
+            lines.append(
+                f"| {name} | 1-{n} | {v.max():.4f} ({int(v.argmax()) + 1}) | "
+                f"{w.max():.4f} ({int(w.argmax()) + 1}) | "
+                f"{v[-20:].mean():.4f} vs {w[-20:].mean():.4f} |")
     lines += [
         "",
         "Published figures (reference README checkpoints, TiCoSeRec) in brackets.",
