@@ -115,7 +115,7 @@ def levers(repeats=30):
         bias = torch.zeros(b, 1, n, n).masked_fill(torch.ones(n, n).triu(1).bool(), -1e4)
         for name, f in (("manual attention", manual), ("sdpa", sdpa)):
             out[f"{name}, width {n} x {b} rows"] = clock(
-                lambda f=f: f(q, k, v, bias).sum().backward())
+                lambda f=f, q=q, k=k, v=v, bias=bias: f(q, k, v, bias).sum().backward())
     module = SASRecModule(n_items=12101)
     for p_ in module.parameters():
         p_.grad = torch.randn_like(p_)

@@ -7,10 +7,10 @@ from time import perf_counter
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
+from torch.nn import functional as F
 
 from skrec.losses import info_nce
 from skrec.recommenders._base import SASRec
