@@ -32,15 +32,13 @@ from skrec.datasets import load_beauty  # noqa: E402
 from skrec.model_selection import leave_last_out  # noqa: E402
 from skrec.recommenders import TiCoSeRec  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reproduce_ticoserec import README_RATES  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
 KINDS = ("last", "mean", "flatten")
-README = {
-    "augmenter__mask__mode": "maximum",
-    "augmenter__substitute__rate": 0.2,
-    "augmenter__crop__rate": 0.4,
-    "augmenter__mask__rate": 0.7,
-    "augmenter__reorder__rate": 0.5,
-}
+# The reference README's Beauty settings, shared with the reproduction.
+README = {"augmenter__mask__mode": "maximum", **README_RATES}
 
 
 def main(argv=None):

@@ -15,6 +15,7 @@ Figures go to ``benchmarks/results/view_diversity.{json,md}``.
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,10 @@ from skrec.model_selection import leave_last_out
 from skrec.recommenders import CoSeRec, TiCoSeRec
 from skrec.sequence import to_padded
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reproduce_ticoserec import README_RATES as README  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results"
-README = {"augmenter__substitute__rate": 0.2, "augmenter__crop__rate": 0.4,
-          "augmenter__mask__rate": 0.7, "augmenter__reorder__rate": 0.5}
 
 
 def share_identical(model, split, n_batches, seed):
