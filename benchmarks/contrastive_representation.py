@@ -23,6 +23,7 @@ import json  # noqa: E402
 import pickle  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
+import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -57,8 +58,6 @@ def main(argv=None):
         patience=None, monitor="valid_ndcg@20", random_state=args.seed, verbose=1,
     ).set_params(**README)
     # max_epochs == warm-up on purpose: this stage is the shared warm-up.
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         base.fit(split.X_train, split.y_valid)

@@ -233,16 +233,14 @@ class CoSeRec(SASRec):
                 "starts and the fit is a plain SASRec. Lower model_warm_up_epochs "
                 "(or leave it 'auto'), or raise max_epochs.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
-    def fit(self, X, y=None, validation_data=None, **fit_params):
-        self._validate_hyperparameters()
-        if not (self.warm_start and self.initialized_):
+    def _prepare(self, X, y, validation_data, refit):
+        data = super()._prepare(X, y, validation_data, refit)
+        if refit:  # a fresh fit (not a warm start): warn before training
             self._warn_if_never_contrastive()
-        return super().fit(X, y, validation_data=validation_data, **fit_params)
-
-    fit.__doc__ = SASRec.fit.__doc__
+        return data
 
     def get_split_datasets(self, X, y=None, **fit_params):
         train, valid = super().get_split_datasets(X, y, **fit_params)

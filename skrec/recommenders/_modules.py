@@ -358,6 +358,11 @@ def sequence_representation(hidden, input_ids, kind="last"):
     >>> sequence_representation(h, ids, "flatten")
     tensor([[1., 1., 2., 0., 4., 2.]])
     """
+    if hidden.dim() != 3 or hidden.shape[:2] != input_ids.shape:
+        raise ValueError(
+            f"hidden must have shape (batch, width, hidden_size) matching "
+            f"input_ids {tuple(input_ids.shape)}, got {tuple(hidden.shape)}."
+        )
     if kind == "last":
         return hidden[:, -1]
     if kind == "flatten":

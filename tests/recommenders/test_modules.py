@@ -143,3 +143,5 @@ def test_sequence_representations_by_hand():
     torch.testing.assert_close(flat[0, 4:8], h[0, 1])
     with pytest.raises(ValueError, match="kind"):
         sequence_representation(h, ids, "max")
+    with pytest.raises(ValueError, match="shape"):
+        sequence_representation(h, ids[:, 1:], "mean")
