@@ -76,19 +76,6 @@ class LeaveLastOutSplit:
         )
 
 
-def _drop_last(ragged, n):
-    """Every sequence without its last ``n`` events (lengths must exceed ``n``)."""
-    lengths = ragged.lengths
-    new_lengths = lengths - n
-    within = np.arange(len(ragged.items), dtype=np.int64) - np.repeat(
-        ragged.offsets[:-1], lengths
-    )
-    keep = within < np.repeat(new_lengths, lengths)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(new_lengths, out=offsets[1:])
-    return Ragged(ragged.items[keep], ragged.timestamps[keep], offsets)
-
-
 def _kept(X, on_short, min_length):
     if on_short not in ("drop", "error"):
         raise ValueError(f"on_short must be 'drop' or 'error', got {on_short!r}.")
@@ -162,12 +149,12 @@ def leave_last_out(X, *, on_short="drop"):
     ragged, short = _kept(X, on_short, _MIN_LENGTH)
     users = X.index[~short]
     ends = ragged.offsets[1:]
-    train = _drop_last(ragged, 2)
+    train = ragged.drop_last(2)
     return LeaveLastOutSplit(
         X_train=from_ragged(train, index=users),
         X_valid=from_ragged(train, index=users),
         y_valid=ragged.items[ends - 2].copy(),
-        X_test=from_ragged(_drop_last(ragged, 1), index=users),
+        X_test=from_ragged(ragged.drop_last(1), index=users),
         y_test=ragged.items[ends - 1].copy(),
         users=users,
         dropped_users=X.index[short],
@@ -263,19 +250,14 @@ def leave_last_out_cv(X, *, on_short="drop"):
     ragged, short = _kept(X, on_short, _MIN_LENGTH)
     users = X.index[~short]
     ends = ragged.offsets[1:]
-    valid = _drop_last(ragged, 2)
+    valid = ragged.drop_last(2)
     y_valid = ragged.items[ends - 2]
     has_train = ragged.lengths > _MIN_LENGTH
     train_rows = np.flatnonzero(has_train)
-    train = _drop_last(ragged.take(train_rows), 3)
+    train = ragged.take(train_rows).drop_last(3)
     y_train = ragged.items[(ends - 3)[train_rows]]
     n_train = len(train_rows)
-    offsets = np.concatenate([train.offsets, train.offsets[-1] + valid.offsets[1:]])
-    both = Ragged(
-        np.concatenate([train.items, valid.items]),
-        np.concatenate([train.timestamps, valid.timestamps]),
-        offsets,
-    )
+    both = Ragged.concat([train, valid])
     index = users[train_rows].append(users)
     X_cv = from_ragged(both, index=index)
     y_cv = np.concatenate([y_train, y_valid]).astype(np.int64)

@@ -8,8 +8,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
-from ..sequence import gap_variance
-from . import _base as K
+from ..sequence import Ragged, gap_variance
 from ._base import BaseSequenceAugmenter
 from ._ti import _RANDOM_STATE, TiCrop, TiInsert, TiMask, TiReorder, TiSubstitute
 
@@ -194,14 +193,14 @@ class LengthAwareAugmenter(_BaseComposition, BaseSequenceAugmenter):
             )
         return steps
 
-    def _fit(self, X, ragged, cache=None):
+    def _fit(self, ragged, cache=None):
         steps = self._validate_steps()
         cache = {}
         fitted = []
         for name, op in steps:
             op = clone(op)
             op._validate_params()
-            op._fit(X, ragged, cache)
+            op._fit(ragged, cache)
             op.n_sequences_fit_ = ragged.n_sequences
             fitted.append((name, op))
         self.operators_ = fitted
@@ -248,5 +247,5 @@ class LengthAwareAugmenter(_BaseComposition, BaseSequenceAugmenter):
                 pieces.append((rows, op._transform_ragged(ragged.take(rows), rng)))
         if not pieces:
             return ragged
-        return K.concat_in_order(pieces, n)
+        return Ragged.concat_in_order(pieces, n)
 

@@ -9,7 +9,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval
 
-from . import _base as K
+from . import _kernels as K
 from ._base import BaseSequenceAugmenter
 from ._ti import _RANDOM_STATE, _RATE, _SimilarityMixin
 
@@ -296,8 +296,8 @@ class RandomInsert(_SimilarityMixin, BaseSequenceAugmenter):
         self.similarity = similarity
         self.random_state = random_state
 
-    def _fit(self, X, ragged, cache=None):
-        super()._fit(X, ragged, cache)
+    def _fit(self, ragged, cache=None):
+        super()._fit(ragged, cache)
         self._check_neighbors()
 
     def _transform_ragged(self, ragged, rng):

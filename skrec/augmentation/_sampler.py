@@ -9,8 +9,16 @@ from imblearn.base import BaseSampler
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..sequence import ITEMS, TIMESTAMPS, Ragged, check_sequence_frame, from_ragged
-from ._base import BaseSequenceAugmenter, make_rng
+from ..sequence import (
+    ITEMS,
+    TIMESTAMPS,
+    Ragged,
+    cell_format,
+    check_sequence_frame,
+    from_ragged,
+)
+from ..utils._random import check_generator
+from ._base import BaseSequenceAugmenter
 from ._ti import _RANDOM_STATE
 
 __all__ = ["AugmentationSampler"]
@@ -76,7 +84,7 @@ class AugmentationSampler(BaseSampler):
     _sampling_type = "bypass"
 
     _parameter_constraints = {
-        "augmenter": [None, HasMethods(["fit", "_transform_ragged"])],
+        "augmenter": [None, HasMethods(["fit_ragged", "augment"])],
         "n_copies": [Interval(Integral, 0, None, closed="left")],
         "sampling_strategy": [StrOptions(set(_STRATEGIES)), dict, callable],
         "random_state": _RANDOM_STATE,
@@ -204,7 +212,7 @@ class AugmentationSampler(BaseSampler):
                 "augmenter must be a skrec augmentation operator, got "
                 f"{type(augmenter).__name__}."
             )
-        self.augmenter_ = clone(augmenter).fit(X)
+        self.augmenter_ = clone(augmenter).fit_ragged(ragged, check_input=False)
         n = ragged.n_sequences
         if self.sampling_strategy_ is None:
             copies = np.full(n, self.n_copies, dtype=np.int64)
@@ -219,18 +227,13 @@ class AugmentationSampler(BaseSampler):
             [np.flatnonzero(copies > c) for c in range(max_c)]
             or [np.zeros(0, dtype=np.int64)]
         )
-        rng = make_rng(self.random_state)
-        views = self.augmenter_._transform_ragged(ragged.take(rows), rng)
+        rng = check_generator(self.random_state)
+        views = self.augmenter_.augment(ragged.take(rows), rng, check_input=False)
         self.sample_indices_ = np.concatenate([np.arange(n, dtype=np.int64), rows])
-        combined = Ragged(
-            np.concatenate([ragged.items, views.items]),
-            np.concatenate([ragged.timestamps, views.timestamps]),
-            np.concatenate([ragged.offsets, views.offsets[1:] + ragged.offsets[-1]]),
-        )
-        frame = from_ragged(combined)
+        frame = from_ragged(Ragged.concat([ragged, views]), cells=cell_format(X))
         X_res = X.iloc[self.sample_indices_].reset_index(drop=True)
-        X_res[ITEMS] = frame[ITEMS].to_numpy()
-        X_res[TIMESTAMPS] = frame[TIMESTAMPS].to_numpy()
+        X_res[ITEMS] = frame[ITEMS].array
+        X_res[TIMESTAMPS] = frame[TIMESTAMPS].array
         if y is None:
             return X_res, None
         y_res = _take_y(y, self.sample_indices_)

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skrec.sequence import check_sequence_frame, segment_ids
+from skrec.sequence import check_ragged, check_sequence_frame, segment_ids
 
 __all__ = ["ItemSimilarity"]
 
@@ -29,9 +29,11 @@ _TIE_DECIMALS = 12
 class ItemSimilarity(BaseEstimator):
     """Item-item similarity with a precomputed top-k neighbour table.
 
-    Fitted on the *training* part of sequences (a sequence frame), the model
-    stores, for every item id ``i`` in ``1..n_items_``, the ``n_neighbors``
-    most similar other items. :meth:`most_similar` is a vectorized lookup in
+    Fitted on the *training* part of sequences (a sequence frame, or a
+    :class:`~skrec.sequence.Ragged` with :meth:`fit_ragged`), the model stores,
+    for every item of its vocabulary :attr:`items_`, the ``n_neighbors`` most
+    similar other items. Tables are sized by the number of distinct items,
+    never by the largest id. :meth:`most_similar` is a vectorized lookup in
     that table; it is what Ti-Substitute and Ti-Insert call.
 
     Read more in the :ref:`User Guide <item_similarity>`.
@@ -88,11 +90,19 @@ class ItemSimilarity(BaseEstimator):
 
     Attributes
     ----------
+    items_ : ndarray of shape (n_items + 1,), dtype int64
+        The item id of each row of the tables below; ``items_[0] == 0`` is the
+        padding id. When the ids seen in ``fit`` are compact (the largest is
+        under ``4 * n_distinct + 1024``, as with encoded ids), ``items_`` is
+        the whole range ``0..max_id`` and row ``i`` *is* item ``i``; otherwise
+        it is 0 followed by the sorted distinct ids, so that an id of
+        ``10**12`` costs one row, not ``10**12``.
     n_items_ : int
-        Largest item id seen in ``fit`` (id 0, the padding id, is ignored);
-        the tables below have ``n_items + 1`` rows, one per id ``0..n_items_``.
+        Number of table rows after the padding row, ``len(items_) - 1``: the
+        largest id seen for compact ids, else the number of distinct items.
     neighbors_ : ndarray of shape (n_items + 1, n_neighbors), dtype int64
-        Row ``i`` holds the ids of the items most similar to item ``i`` in
+        Row ``j`` holds the ids of the items most similar to item
+        ``i = items_[j]`` in
         descending similarity, without ``i`` itself; equal scores rank the
         smaller id first. When ``i`` has fewer than ``n_neighbors``
         neighbours (or was never seen, or is 0) the rest of its row is filled
@@ -262,10 +272,48 @@ class ItemSimilarity(BaseEstimator):
         3
         """
         if self.method == "hybrid":
-            methods = self._check_hybrid_methods()
+            self._check_hybrid_methods()  # a bad parameter fails before the data
         ragged = check_sequence_frame(
             X, allow_empty_sequences=True, allow_zero_items=True
         )
+        return self._fit(ragged)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_ragged(self, ragged, *, check_input=True):
+        """Learn the neighbour table from a :class:`~skrec.sequence.Ragged`.
+
+        The ragged-level twin of :meth:`fit`, for code that holds the flat
+        arrays (the augmentation operators, the recommenders).
+
+        Parameters
+        ----------
+        ragged : Ragged
+            Training sequences; item id 0 is ignored.
+        check_input : bool, default=True
+            Validate ``ragged`` first; ``False`` skips it for data that has
+            already been validated.
+
+        Returns
+        -------
+        self : ItemSimilarity
+            The fitted model.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skrec.sequence import Ragged
+        >>> r = Ragged.from_lengths([10**12, 7, 7, 3], [0, 1, 0, 1], [2, 2])
+        >>> sim = ItemSimilarity("itemcf").fit_ragged(r)
+        >>> sim.items_.tolist(), sim.most_similar([10**12, 3]).ravel().tolist()
+        ([0, 3, 7, 1000000000000], [7, 7])
+        """
+        if check_input:
+            ragged = check_ragged(ragged, allow_empty_sequences=True, allow_zero_items=True)
+        return self._fit(ragged)
+
+    def _fit(self, ragged):
+        if self.method == "hybrid":
+            methods = self._check_hybrid_methods()
         keep = ragged.items > 0
         items = ragged.items[keep]
         users = segment_ids(ragged.offsets)[keep]
@@ -274,20 +322,44 @@ class ItemSimilarity(BaseEstimator):
                 "The sequence frame holds no items other than the padding id 0; "
                 "ItemSimilarity needs training sequences with real items."
             )
-        n_items = int(items.max())
-        self.n_items_ = n_items
+        distinct = np.unique(items)
+        if distinct[-1] < 4 * len(distinct) + 1024:
+            self.items_ = np.arange(int(distinct[-1]) + 1, dtype=np.int64)
+            codes = items
+        else:
+            self.items_ = np.concatenate([[0], distinct])
+            codes = np.searchsorted(distinct, items) + 1
+        self.n_items_ = len(self.items_) - 1
 
         if self.method == "hybrid":
-            self._fit_hybrid(X, methods)
+            self._fit_hybrid(ragged, methods)
             return self
 
-        binary = _user_item_matrix(users, items, ragged.n_sequences, n_items)
+        binary = _user_item_matrix(users, codes, ragged.n_sequences, self.n_items_)
         self.item_counts_ = np.asarray(binary.sum(axis=0)).ravel().astype(np.int64)
         if self.method in ("itemcf", "itemcf_iuf"):
             self._fit_itemcf(binary)
         else:
-            self._fit_item2vec(items, users)
+            self._fit_item2vec(codes, users)
+        # The tables were computed on row numbers; report item ids.
+        self.neighbors_ = self._decode(self.neighbors_)
         return self
+
+    def _compact(self):
+        return self.items_[-1] != len(self.items_) - 1
+
+    def _decode(self, rows):
+        return self.items_[rows] if self._compact() else rows
+
+    def _rows(self, ids):
+        """Table row of each id and whether the id is known (0 is row 0)."""
+        n = len(self.items_)
+        if not self._compact():
+            known = ids < n
+            return np.where(known, ids, 0), known
+        pos = np.minimum(np.searchsorted(self.items_, ids), n - 1)
+        known = self.items_[pos] == ids
+        return np.where(known, pos, 0), known
 
     def _check_hybrid_methods(self):
         methods = tuple(self.hybrid_methods)
@@ -393,19 +465,21 @@ class ItemSimilarity(BaseEstimator):
             embeddings, self.item_counts_ > 0, self.n_neighbors, self.block_size
         )
 
-    def _fit_hybrid(self, X, methods):
+    def _fit_hybrid(self, ragged, methods):
         params = self.get_params(deep=False)
         self.estimators_ = []
         for method in methods:
             est = ItemSimilarity(**{**params, "method": method})
-            self.estimators_.append(est.fit(X))
+            self.estimators_.append(est._fit(ragged))
         self.item_counts_ = self.estimators_[0].item_counts_
         (
             self.neighbors_,
             self.scores_,
             self.chosen_,
             self.score_ranges_,
-        ) = _combine_tables([(e.neighbors_, e.scores_) for e in self.estimators_])
+        ) = _combine_tables(
+            [(e.neighbors_, e.scores_) for e in self.estimators_], self.items_
+        )
 
     # --------------------------------------------------------------- lookup
     def most_similar(self, items, k=1):
@@ -441,16 +515,19 @@ class ItemSimilarity(BaseEstimator):
         check_is_fitted(self, "neighbors_")
         k = self._check_k(k)
         ids = self._check_ids(items, "items")
-        if ids.size == 0 or ids.max() <= self.n_items_:
-            # Row 0 (padding) maps to 0. Large queries gather from a compact
-            # copy of the k columns (cache-friendly); small ones index in place.
-            if ids.size > len(self.neighbors_):
-                return np.take(np.ascontiguousarray(self.neighbors_[:, :k]), ids, axis=0)
-            return self.neighbors_[ids, :k]
-        out = np.repeat(ids[..., None], k, axis=-1)
-        known = ids <= self.n_items_
-        out[known] = self.neighbors_[ids[known], :k]
-        return out
+        if not self._compact() and (ids.size == 0 or ids.max() <= self.n_items_):
+            rows = ids
+        else:
+            rows, known = self._rows(ids)
+            if not known.all():
+                out = np.repeat(ids[..., None], k, axis=-1)
+                out[known] = self.neighbors_[rows[known], :k]
+                return out
+        # Row 0 (padding) maps to 0. Large queries gather from a compact
+        # copy of the k columns (cache-friendly); small ones index in place.
+        if rows.size > len(self.neighbors_):
+            return np.take(np.ascontiguousarray(self.neighbors_[:, :k]), rows, axis=0)
+        return self.neighbors_[rows, :k]
 
     def similarity(self, a, b):
         """Similarity of item pairs ``(a[j], b[j])``, vectorized.
@@ -484,7 +561,8 @@ class ItemSimilarity(BaseEstimator):
         shape = a.shape
         a, b = a.ravel(), b.ravel()
         out = np.zeros(a.shape)
-        known = (a > 0) & (a <= self.n_items_) & (b > 0) & (b <= self.n_items_)
+        (a, known_a), (b, known_b) = self._rows(a), self._rows(b)
+        known = (a > 0) & known_a & (b > 0) & known_b
         a_k, b_k = a[known], b[known]
         if self.method == "hybrid":
             res = np.zeros(len(a_k))
@@ -492,7 +570,7 @@ class ItemSimilarity(BaseEstimator):
             for m, est in enumerate(self.estimators_):
                 sel = chosen == m
                 lo, hi = self.score_ranges_[m]
-                raw = est.similarity(a_k[sel], b_k[sel])
+                raw = est.similarity(self.items_[a_k[sel]], self.items_[b_k[sel]])
                 res[sel] = (raw - lo) / (hi - lo) if hi > lo else 1.0
             out[known] = res
         elif self.method == "item2vec":
@@ -544,14 +622,16 @@ class ItemSimilarity(BaseEstimator):
         return ids
 
 
-def _combine_tables(tables):
+def _combine_tables(tables, row_ids=None):
     """Merge neighbour tables row by row, keeping the higher normalised top-1.
 
     Parameters
     ----------
     tables : list of (neighbors, scores) pairs
-        Tables of equal shape ``(n_rows, k)``; an entry equal to its row id is
-        a filler.
+        Tables of equal shape ``(n_rows, k)``; an entry equal to its row's item
+        id is a filler.
+    row_ids : ndarray of shape (n_rows,), default=None
+        Item id of each row (``0..n_rows - 1`` by default).
 
     Returns
     -------
@@ -563,7 +643,7 @@ def _combine_tables(tables):
         ``(min, max)`` of each table's real (non-filler) scores.
     """
     n_rows = tables[0][0].shape[0]
-    row_ids = np.arange(n_rows)[:, None]
+    row_ids = (np.arange(n_rows) if row_ids is None else np.asarray(row_ids))[:, None]
     ranges = np.zeros((len(tables), 2))
     normed, top1 = [], np.full((len(tables), n_rows), -np.inf)
     for m, (neighbors, scores) in enumerate(tables):

@@ -4,9 +4,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from . import _base as K
+from ..sequence import from_ragged
+from . import _kernels as K
 from ._base import BaseSequenceAugmenter
 
 __all__ = ["TiCrop", "TiReorder", "TiMask", "TiSubstitute", "TiInsert"]
@@ -25,15 +27,23 @@ class _SimilarityMixin:
     _requires_fit = True
     _fit_rejects_zero = True
 
-    def _fit(self, X, ragged, cache=None):
+    def _fit(self, ragged, cache=None):
         from ._similarity import ItemSimilarity
 
         template = ItemSimilarity() if self.similarity is None else self.similarity
+        if isinstance(template, FrozenEstimator):
+            # A model fitted elsewhere (sklearn.frozen): used as is.
+            self.similarity_ = template
+            return
         key = repr(template)
         if cache is not None and key in cache:
             self.similarity_ = cache[key]
             return
-        self.similarity_ = clone(template).fit(X)
+        model = clone(template)
+        if hasattr(model, "fit_ragged"):
+            self.similarity_ = model.fit_ragged(ragged, check_input=False)
+        else:  # a user's similarity model that only knows frames
+            self.similarity_ = model.fit(from_ragged(ragged))
         if cache is not None:
             cache[key] = self.similarity_
 
@@ -364,8 +374,8 @@ class TiInsert(_SimilarityMixin, BaseSequenceAugmenter):
         self.similarity = similarity
         self.random_state = random_state
 
-    def _fit(self, X, ragged, cache=None):
-        super()._fit(X, ragged, cache)
+    def _fit(self, ragged, cache=None):
+        super()._fit(ragged, cache)
         self._check_neighbors()
 
     def _transform_ragged(self, ragged, rng):

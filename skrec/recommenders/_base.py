@@ -3,7 +3,6 @@
 import numbers
 import re
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -21,13 +20,13 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler
 
 from skrec.recommenders._batching import LengthBucketSampler
 from skrec.recommenders._data import (
-    ItemVocabulary,
     LastItemSplit,
     SequenceDataset,
     sample_negatives,
 )
 from skrec.recommenders._modules import SASRecModule, next_item_loss
-from skrec.sequence import Ragged, check_sequence_frame
+from skrec.sequence import ItemVocabulary, Ragged, check_sequence_frame
+from skrec.utils._random import seeded_torch
 
 __all__ = ["SASRec", "RankingScoring"]
 
@@ -130,16 +129,6 @@ class _EarlyStoppingOnValidation(EarlyStopping):
         if len(net.history) == 0:
             return
         super().on_train_end(net, **kwargs)
-
-
-@contextmanager
-def _seeded(seed, device):
-    devices = []
-    if "cuda" in str(device) and torch.cuda.is_available():
-        devices = [torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
 
 
 class SASRec(NeuralNet):
@@ -490,23 +479,6 @@ class SASRec(NeuralNet):
             raise ValueError("Item ids in y must be positive (0 is padding).")
         return y
 
-    def _append_targets(self, ragged, y):
-        """Sequences of ``ragged`` followed by ``y`` (at the row's last time)."""
-        n = ragged.n_sequences
-        lengths = ragged.lengths + 1
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        items = np.empty(offsets[-1], dtype=np.int64)
-        times = np.empty(offsets[-1], dtype=np.int64)
-        last = offsets[1:] - 1
-        body = np.ones(offsets[-1], dtype=bool)
-        body[last] = False
-        items[body] = ragged.items
-        times[body] = ragged.timestamps
-        items[last] = y
-        times[last] = ragged.timestamps[ragged.offsets[1:] - 1]
-        return Ragged(items, times, offsets)
-
     def _encode(self, ragged, where):
         internal, unknown = ItemVocabulary(self.items_).encode(ragged.items)
         if unknown.any():
@@ -530,7 +502,7 @@ class SASRec(NeuralNet):
         self._validate_hyperparameters()
         ragged = check_sequence_frame(X)
         if y is not None:
-            ragged = self._append_targets(ragged, self._check_y(y, len(X)))
+            ragged = ragged.append(self._check_y(y, len(X)))
         if refit:
             self.items_ = np.unique(ragged.items)
             self.n_items_ = len(self.items_)
@@ -583,7 +555,7 @@ class SASRec(NeuralNet):
         """
         refit = not (self.warm_start and self.initialized_)
         data = self._prepare(X, y, validation_data, refit=refit)
-        with _seeded(self._torch_seed(), self.device):
+        with seeded_torch(self._torch_seed(), self.device):
             if refit:
                 self.initialize()
             NeuralNet.partial_fit(self, data, None, **fit_params)
@@ -592,7 +564,7 @@ class SASRec(NeuralNet):
     def partial_fit(self, X, y=None, classes=None, validation_data=None, **fit_params):
         """Continue training (initialising on the first call); see :meth:`fit`."""
         data = self._prepare(X, y, validation_data, refit=not self.initialized_)
-        with _seeded(self._torch_seed(), self.device):
+        with seeded_torch(self._torch_seed(), self.device):
             NeuralNet.partial_fit(self, data, None, **fit_params)
         return self
 

@@ -8,6 +8,7 @@ from time import perf_counter
 import numpy as np
 import torch
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 from torch.nn import functional as F
@@ -15,7 +16,8 @@ from torch.nn import functional as F
 from skrec.losses import info_nce
 from skrec.recommenders._base import SASRec
 from skrec.recommenders._modules import sequence_representation
-from skrec.sequence import from_ragged, to_padded
+from skrec.sequence import to_padded
+from skrec.utils._random import check_generator
 
 __all__ = ["CoSeRec", "TiCoSeRec"]
 
@@ -67,7 +69,14 @@ class CoSeRec(SASRec):
     (``ItemSimilarity(method="hybrid")``).
 
     The augmenter is cloned and fitted in ``fit`` on the *training* part of
-    the sequences only (after the validation split), in internal item ids.
+    the sequences only (after the validation split), in internal item ids,
+    through its public ragged API (``fit_ragged``/``augment``). Randomness of
+    the views: when the augmenter's own ``random_state`` is set, it seeds the
+    stream of views (the same augmenter seed draws the same views for the
+    same batches, whatever the recommender's seed); when it is ``None`` the
+    views come from the recommender's ``random_state``. Masking operators
+    must use ``mask_value=0`` here (the padding id: item dropout); any other
+    value would name a real item in the internal ids, so it is rejected.
 
     Parameters
     ----------
@@ -242,13 +251,28 @@ class CoSeRec(SASRec):
             self._warn_if_never_contrastive()
         return data
 
+    def _augmenter_template(self):
+        augmenter = self._default_augmenter() if self.augmenter is None else self.augmenter
+        masks = {
+            name: value for name, value in augmenter.get_params(deep=True).items()
+            if (name == "mask_value" or name.endswith("__mask_value")) and value != 0
+        }
+        if masks:
+            raise ValueError(
+                f"Inside {type(self).__name__} the augmenter must mask with the padding "
+                f"id 0, got {masks}. Views are drawn in the recommender's internal item "
+                "ids, where any other value is a real item; set mask_value=0."
+            )
+        return augmenter
+
     def get_split_datasets(self, X, y=None, **fit_params):
         train, valid = super().get_split_datasets(X, y, **fit_params)
-        augmenter = self._default_augmenter() if self.augmenter is None else self.augmenter
-        frame = from_ragged(train.ragged)
-        self.augmenter_ = clone(augmenter).fit(frame)
+        augmenter = self._augmenter_template()
+        self.augmenter_ = clone(augmenter).fit_ragged(train.ragged, check_input=False)
+        own_seed = getattr(augmenter, "random_state", None)
+        self.augment_rng_ = self.rng_ if own_seed is None else check_generator(own_seed)
         self.similarity_switched_ = False
-        self._train_frame_ = frame
+        self._train_ragged_ = train.ragged
         return train, valid
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -272,15 +296,23 @@ class CoSeRec(SASRec):
                 method="hybrid",
                 n_neighbors=n_neighbors,
                 random_state=int(self.rng_.integers(2**31 - 1)),
-            ).fit(self._train_frame_)
-            for op in ops:
-                op.similarity_ = hybrid
+            ).fit_ragged(self._train_ragged_, check_input=False)
+            # A new augmenter whose similarity operators hold the fitted
+            # hybrid model (frozen: refitting the augmenter keeps it as is).
+            frozen = FrozenEstimator(hybrid)
+            paths = [
+                name for name in self.augmenter_.get_params(deep=True)
+                if name == "similarity" or name.endswith("__similarity")
+            ]
+            augmenter = clone(self._augmenter_template())
+            augmenter.set_params(**{name: frozen for name in paths})
+            self.augmenter_ = augmenter.fit_ragged(self._train_ragged_, check_input=False)
         self.similarity_switched_ = True
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
-        # The training frame is only needed while training.
-        self._train_frame_ = None
+        # The training sequences are only needed while training.
+        self._train_ragged_ = None
 
     def _contrastive_active(self):
         return self.cf_weight > 0 and len(self.history) > self._warm_up_epochs()
@@ -302,7 +334,7 @@ class CoSeRec(SASRec):
             Left-padded views, view after view (most recent items kept).
         """
         views = [
-            self.augmenter_._transform_ragged(sequences, self.rng_)
+            self.augmenter_.augment(sequences, self.augment_rng_, check_input=False)
             for _ in range(self.n_views)
         ]
         if width is None:

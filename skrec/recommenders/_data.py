@@ -8,63 +8,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from skrec.sequence import Ragged, to_padded
+from skrec.sequence import to_padded
 
 __all__ = [
-    "ItemVocabulary",
     "SequenceDataset",
     "LastItemSplit",
-    "windows",
     "sample_negatives",
 ]
-
-
-class ItemVocabulary:
-    """Sorted caller item ids and their internal ids ``1..n_items``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> voc = ItemVocabulary(np.array([30, 10, 20, 10]))
-    >>> voc.encode(np.array([20, 30, 99]))
-    (array([2, 3, 0]), array([False, False,  True]))
-    >>> voc.items[[0, 2]]
-    array([10, 30])
-    """
-
-    def __init__(self, items):
-        self.items = np.unique(np.asarray(items, dtype=np.int64))
-
-    def __len__(self):
-        return len(self.items)
-
-    def encode(self, ids):
-        """Return internal ids (0 where unknown) and the mask of unknown ids."""
-        ids = np.asarray(ids, dtype=np.int64)
-        pos = np.searchsorted(self.items, ids)
-        pos_c = np.minimum(pos, len(self.items) - 1)
-        unknown = self.items[pos_c] != ids if len(self.items) else np.ones(len(ids), bool)
-        return np.where(unknown, 0, pos_c + 1), unknown
-
-
-def windows(ragged, starts, ends):
-    """Gather flat windows ``[starts[i], ends[i])`` into a new Ragged.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> r = Ragged(np.arange(1, 6), np.arange(5), np.array([0, 3, 5]))
-    >>> windows(r, np.array([0, 3]), np.array([2, 5])).items
-    array([1, 2, 4, 5])
-    """
-    starts = np.asarray(starts, dtype=np.int64)
-    lengths = np.maximum(np.asarray(ends, dtype=np.int64) - starts, 0)
-    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = np.repeat(starts - offsets[:-1], lengths) + np.arange(
-        offsets[-1], dtype=np.int64
-    )
-    return Ragged(ragged.items[flat], ragged.timestamps[flat], offsets)
 
 
 def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
@@ -178,7 +128,7 @@ class SequenceDataset(Dataset):
         """Ragged of the input part of examples ``idx`` (at most max_length)."""
         ends = self.ends[idx] - (1 if self.training else 0)
         starts = np.maximum(self.starts[idx], ends - self.max_length)
-        return windows(self.ragged, starts, ends)
+        return self.ragged.gather(starts, ends - starts)
 
     def __getitem__(self, idx):
         idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
@@ -187,7 +137,7 @@ class SequenceDataset(Dataset):
         width = max(int(src.lengths.max(initial=0)), 1)
         input_ids = to_padded(src, width)
         if self.training:
-            tgt = windows(self.ragged, self.ends[idx] - src.lengths, self.ends[idx])
+            tgt = self.ragged.gather(self.ends[idx] - src.lengths, src.lengths)
             targets = to_padded(tgt, width)
             # The expected number of targets of a batch this size: a loss
             # normalised by it weighs every position alike whatever the batch.
@@ -196,7 +146,7 @@ class SequenceDataset(Dataset):
                   "expected_targets": expected}
         else:
             # Seen items: the whole row, not only the last max_length.
-            full = windows(self.ragged, self.starts[idx], self.ends[idx])
+            full = self.ragged.gather(self.starts[idx], self.ends[idx] - self.starts[idx])
             rows = np.repeat(np.arange(len(idx)), full.lengths)
             yi = {
                 "index": torch.from_numpy(idx),
@@ -230,9 +180,9 @@ class LastItemSplit:
         lengths = r.lengths
         has_valid = lengths >= 2
         ends = r.offsets[1:] - has_valid
-        train = windows(r, r.offsets[:-1], ends)
+        train = r.gather(r.offsets[:-1], ends - r.offsets[:-1])
         rows = np.flatnonzero(has_valid)
-        valid = windows(r, r.offsets[:-1][rows], ends[rows])
+        valid = r.gather(r.offsets[:-1][rows], ends[rows] - r.offsets[:-1][rows])
         targets = r.items[r.offsets[1:][rows] - 1]
         train_ds = SequenceDataset(
             train, dataset.max_length, examples=getattr(dataset, "examples", "sequences")

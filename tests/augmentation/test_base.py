@@ -24,7 +24,7 @@ from skrec.augmentation import (
     TiReorder,
     TiSubstitute,
 )
-from skrec.augmentation._base import make_rng
+from skrec.utils._random import check_generator as make_rng
 from skrec.utils.estimator_checks import make_contract_frame, sequence_checks
 
 from ._doubles import ShiftSimilarity, cells, frame

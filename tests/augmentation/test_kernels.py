@@ -1,4 +1,4 @@
-"""The vectorized segment kernels of ``skrec.augmentation._base`` against
+"""The vectorized segment kernels of ``skrec.augmentation._kernels`` against
 brute-force references, on batches long enough to cross the row boundaries of
 the segmented sort and to hold segments longer than half a row."""
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
-from skrec.augmentation import _base as K
+from skrec.augmentation import _kernels as K
 from skrec.sequence import Ragged
 
 from ._doubles import reference_before_gaps, reference_ti_window
@@ -187,6 +187,29 @@ def test_ti_window_starts_match_brute_force(lengths, gaps, seed, rate, mode):
             assert s == reference_ti_window(times[seg].tolist(), L, mode)
         elif n:
             assert 0 <= s <= n - L
+
+
+@settings(max_examples=40, deadline=None)
+@given(lengths=LENGTHS, seed=st.integers(0, 2**32),
+       rate=st.sampled_from([0.3, 0.7, 1.0]), mode=st.sampled_from(["minimum", "maximum"]))
+def test_ti_window_starts_mixing_huge_and_small_gaps_in_one_batch(lengths, seed, rate, mode):
+    # Each sequence draws its own gap set: the exact arithmetic is chosen per
+    # sequence, so sequences whose keys overflow int64 and ordinary ones share
+    # a batch and every one must still match the brute force.
+    rng = np.random.default_rng(seed)
+    lengths = np.array(lengths, dtype=np.int64)
+    offsets = _offsets(lengths)
+    kinds = rng.choice(sorted(GAP_SETS), size=len(lengths))
+    times = np.concatenate(
+        [np.cumsum(rng.choice(GAP_SETS[k], size=n)) for k, n in zip(kinds, lengths)]
+        + [np.zeros(0, dtype=np.int64)]
+    ).astype(np.int64)
+    ragged = Ragged(np.ones(len(times), dtype=np.int64), times, offsets)
+    window = np.where(lengths > 0, np.maximum(np.floor(rate * lengths).astype(np.int64), 1), 0)
+    starts = K.ti_window_starts(ragged, window, mode, rng)
+    for seg, L, s in zip(_segments(offsets), window.tolist(), starts.tolist()):
+        if L >= 3:
+            assert s == reference_ti_window(times[seg].tolist(), L, mode)
 
 
 @pytest.mark.parametrize(

@@ -192,3 +192,55 @@ def test_bad_cl_representation_raises(cyclic):
     X, y = cyclic
     with pytest.raises(ValueError, match="cl_representation"):
         CoSeRec(**{**CL, "cl_representation": "max"}).fit(X, y)
+
+
+def _views_after_one_warm_up_epoch(X, y, random_state, augmenter):
+    model = CoSeRec(**{**CL, "max_epochs": 1, "random_state": random_state},
+                    augmenter=augmenter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "will not augment": intended
+        model.fit(X, y)
+    return model.augmented_views(to_ragged(X)).numpy()
+
+
+def test_augmenter_random_state_seeds_the_views(cyclic):
+    X, y = cyclic
+    # The augmenter's own seed decides the views, whatever the recommender's seed.
+    a = _views_after_one_warm_up_epoch(X, y, 0, RandomMask(rate=0.5, random_state=3))
+    b = _views_after_one_warm_up_epoch(X, y, 1, RandomMask(rate=0.5, random_state=3))
+    c = _views_after_one_warm_up_epoch(X, y, 1, RandomMask(rate=0.5, random_state=4))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(b, c)
+    # Without one, the recommender's seed decides.
+    d = _views_after_one_warm_up_epoch(X, y, 0, RandomMask(rate=0.5))
+    e = _views_after_one_warm_up_epoch(X, y, 0, RandomMask(rate=0.5))
+    f = _views_after_one_warm_up_epoch(X, y, 1, RandomMask(rate=0.5))
+    np.testing.assert_array_equal(d, e)
+    assert not np.array_equal(d, f)
+
+
+@pytest.mark.parametrize("augmenter", [
+    TiMask(mask_value=7),
+    LengthAwareAugmenter(operators=[("mask", TiMask(mask_value=99)), ("crop", TiCrop())]),
+])
+def test_mask_value_other_than_padding_is_rejected(cyclic, augmenter):
+    X, y = cyclic
+    with pytest.raises(ValueError, match="mask with the padding id 0"):
+        CoSeRec(**CL, augmenter=augmenter).fit(X, y)
+
+
+def test_hybrid_switch_leaves_the_fitted_augmenter_untouched(cyclic):
+    X, y = cyclic
+    model = TiCoSeRec(**{**CL, "max_epochs": 1, "augmentation_warm_up_epochs": 1,
+                         "model_warm_up_epochs": 0}).fit(X, y)
+    before = model.augmenter_
+    first = {name: op.similarity_ for name, op in before.operators_
+             if hasattr(op, "similarity_")}
+    model.set_params(max_epochs=2, warm_start=True).fit(X, y)
+    # A new augmenter holds the hybrid model; the old one is as it was.
+    assert model.augmenter_ is not before
+    assert {name: op.similarity_ for name, op in before.operators_
+            if hasattr(op, "similarity_")} == first
+    sims = [op.similarity_ for _, op in model.augmenter_.operators_
+            if hasattr(op, "similarity_")]
+    assert len({id(s) for s in sims}) == 1  # one hybrid model, fitted once

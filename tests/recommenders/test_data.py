@@ -3,8 +3,8 @@
 import numpy as np
 
 from skrec.recommenders import LastItemSplit, SequenceDataset
-from skrec.recommenders._data import ItemVocabulary, sample_negatives, windows
-from skrec.sequence import Ragged
+from skrec.recommenders._data import sample_negatives
+from skrec.sequence import ItemVocabulary, Ragged
 
 
 def _ragged():
@@ -21,7 +21,7 @@ def test_vocabulary():
 
 
 def test_windows():
-    w = windows(_ragged(), np.array([1, 4]), np.array([3, 6]))
+    w = _ragged().gather(np.array([1, 4]), np.array([3, 6]) - np.array([1, 4]))
     np.testing.assert_array_equal(w.items, [2, 3, 5, 6])
     np.testing.assert_array_equal(w.timestamps, [10, 20, 40, 50])
     np.testing.assert_array_equal(w.offsets, [0, 2, 4])

@@ -1,179 +1,47 @@
-"""The sequence data contract and its vectorized core.
+"""The frame boundary: sequence frames in and out of the ragged core.
 
 A *sequence frame* is a :class:`pandas.DataFrame` with one row per user and two
-columns, ``items`` and ``timestamps``. Each cell holds a 1-D integer sequence
-(a numpy array or a list); the two sequences of a row have equal length and the
-timestamps are finite, non-negative and non-decreasing. Encoded item ids are
-positive integers (``0`` is reserved for padding and masking).
+columns, ``items`` and ``timestamps``. Each cell holds a 1-D integer sequence;
+the two sequences of a row have equal length and the timestamps are finite,
+non-negative and non-decreasing. Encoded item ids are positive integers
+(``0`` is reserved for padding and masking).
 
-Every module of skrec that touches sequences goes through this one:
+Two cell representations are accepted and produced:
 
-* :func:`check_sequence_frame` validates a frame at a public boundary;
-* :func:`to_ragged` / :func:`from_ragged` convert between a frame and the flat
-  *values + offsets* representation :class:`Ragged` that all hot paths use;
-* :func:`to_padded` builds left-padded 2-D arrays for torch models;
-* small segment helpers (:func:`segment_ids`, :func:`gaps`,
-  :func:`gap_variance`) work on whole data
-  sets at once with numpy, without Python loops over rows.
+* ``"object"`` (the default): object columns whose cells are numpy arrays or
+  lists;
+* ``"arrow"``: Arrow-backed list columns (``pandas.ArrowDtype`` of
+  ``list<int64>``). They hold the flat *values + offsets* natively, so a frame
+  converts to and from a :class:`~skrec.sequence.Ragged` without touching each
+  row: the cheap boundary for large data.
+
+:func:`check_sequence_frame` is the one validation of skrec for sequences; it is
+called once, where a user hands a frame in.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ._ragged import Ragged, gaps, offsets_from_lengths
+
 __all__ = [
     "ITEMS",
     "TIMESTAMPS",
-    "Ragged",
     "check_sequence_frame",
+    "check_ragged",
     "to_ragged",
     "from_ragged",
-    "to_padded",
-    "segment_ids",
-    "gaps",
-    "gap_variance",
     "make_sequence_frame",
+    "cell_format",
 ]
 
 ITEMS = "items"
 TIMESTAMPS = "timestamps"
-PAD = 0
 
 _FIX_HINT = (
     "Build sequence frames with skrec.preprocessing.SequenceEncoder or "
     "skrec.sequence.make_sequence_frame."
 )
-
-
-@dataclass(frozen=True)
-class Ragged:
-    """Flat *values + offsets* view of many variable-length sequences.
-
-    Sequence ``i`` is ``items[offsets[i]:offsets[i + 1]]`` with timestamps
-    ``timestamps[offsets[i]:offsets[i + 1]]``.
-
-    Parameters
-    ----------
-    items : ndarray of shape (n_events,), dtype int64
-        Concatenated item ids.
-    timestamps : ndarray of shape (n_events,), dtype int64
-        Concatenated timestamps, aligned with ``items``.
-    offsets : ndarray of shape (n_sequences + 1,), dtype int64
-        Start of each sequence in the flat arrays; ``offsets[0] == 0`` and
-        ``offsets[-1] == n_events``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> r = Ragged(np.array([5, 6, 7]), np.array([1, 2, 3]), np.array([0, 2, 3]))
-    >>> r.lengths
-    array([2, 1])
-    >>> r.n_sequences
-    2
-    """
-
-    items: np.ndarray
-    timestamps: np.ndarray
-    offsets: np.ndarray
-
-    @property
-    def lengths(self):
-        """Length of every sequence, shape (n_sequences,)."""
-        return np.diff(self.offsets)
-
-    @property
-    def n_sequences(self):
-        """Number of sequences."""
-        return len(self.offsets) - 1
-
-    def take(self, indices):
-        """Return the sequences at ``indices`` (in that order) as a new Ragged.
-
-        Parameters
-        ----------
-        indices : array-like of int
-            Positions of the sequences to keep.
-
-        Returns
-        -------
-        Ragged
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> r = Ragged(np.array([5, 6, 7]), np.array([1, 2, 3]), np.array([0, 2, 3]))
-        >>> r.take([1, 0]).items
-        array([7, 5, 6])
-        """
-        indices = np.asarray(indices, dtype=np.int64)
-        starts = self.offsets[:-1][indices]
-        lengths = self.lengths[indices]
-        new_offsets = np.zeros(len(indices) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=new_offsets[1:])
-        flat = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(
-            new_offsets[-1], dtype=np.int64
-        )
-        return Ragged(self.items[flat], self.timestamps[flat], new_offsets)
-
-
-def segment_ids(offsets):
-    """Sequence index of every flat position.
-
-    Parameters
-    ----------
-    offsets : ndarray of shape (n_sequences + 1,)
-
-    Returns
-    -------
-    ids : ndarray of shape (offsets[-1],), dtype int64
-
-    Examples
-    --------
-    >>> segment_ids(np.array([0, 2, 2, 5]))
-    array([0, 0, 2, 2, 2])
-    """
-    offsets = np.asarray(offsets, dtype=np.int64)
-    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-
-
-def gaps(ragged):
-    """Time gaps between consecutive events of every sequence.
-
-    A sequence of length ``n`` has ``max(n - 1, 0)`` gaps.
-
-    Parameters
-    ----------
-    ragged : Ragged
-
-    Returns
-    -------
-    values : ndarray of shape (n_gaps,), dtype int64
-        ``t[j + 1] - t[j]`` for every sequence, concatenated.
-    offsets : ndarray of shape (n_sequences + 1,)
-        Offsets of each sequence's gaps in ``values``.
-
-    Examples
-    --------
-    >>> r = Ragged(np.array([1, 2, 3, 4]), np.array([0, 5, 9, 3]), np.array([0, 3, 4]))
-    >>> g, off = gaps(r)
-    >>> g, off
-    (array([5, 4]), array([0, 2, 2]))
-    """
-    t = ragged.timestamps
-    lengths = ragged.lengths
-    n_gaps = np.maximum(lengths - 1, 0)
-    gap_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(n_gaps, out=gap_offsets[1:])
-    if len(t) < 2:
-        return np.zeros(0, dtype=t.dtype), gap_offsets
-    diffs = np.diff(t)
-    # A diff is a within-sequence gap unless position j + 1 starts a sequence.
-    keep = np.ones(len(diffs), dtype=bool)
-    starts = ragged.offsets[1:-1]
-    starts = starts[(starts > 0) & (starts < len(t))]
-    keep[starts - 1] = False
-    return diffs[keep], gap_offsets
 
 
 def _as_int_array(cell, name, row_label):
@@ -186,8 +54,70 @@ def _as_int_array(cell, name, row_label):
     return arr
 
 
+def cell_format(X):
+    """Representation of the sequence cells of a frame: ``"arrow"`` or ``"object"``.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Sequence frame.
+
+    Returns
+    -------
+    {"arrow", "object"}
+        ``"arrow"`` when the ``items`` column is an Arrow-backed list column.
+
+    Examples
+    --------
+    >>> X = make_sequence_frame([[1, 2], [3]])
+    >>> cell_format(X), cell_format(make_sequence_frame([[1, 2], [3]], cells="arrow"))
+    ('object', 'arrow')
+    """
+    col = X[ITEMS] if isinstance(X, pd.DataFrame) and ITEMS in X.columns else None
+    return "arrow" if col is not None and _is_arrow_list(col) else "object"
+
+
+def _is_arrow_list(column):
+    dtype = column.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return False
+    import pyarrow as pa
+
+    return pa.types.is_list(dtype.pyarrow_dtype) or pa.types.is_large_list(
+        dtype.pyarrow_dtype
+    )
+
+
+def _flatten_arrow(column, name):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array(column.array._pa_array).combine_chunks()
+    if arr.null_count:
+        row = column.index[int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])]
+        raise ValueError(
+            f"Column {name!r} holds a missing sequence in row {row!r}; every row "
+            "needs a (possibly empty) sequence."
+        )
+    lengths = pc.list_value_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    flat = arr.flatten()
+    if flat.null_count:
+        raise ValueError(
+            f"Column {name!r} contains missing values inside sequences. Drop or "
+            "impute those events before building sequences."
+        )
+    if not (pa.types.is_integer(flat.type) or pa.types.is_floating(flat.type)):
+        raise TypeError(
+            f"Column {name!r} must hold integer sequences, got Arrow type "
+            f"{flat.type}. {_FIX_HINT}"
+        )
+    return flat.to_numpy(zero_copy_only=False), lengths
+
+
 def _flatten_column(column, name):
     """Concatenate a column of sequences and return (values, lengths)."""
+    if _is_arrow_list(column):
+        return _flatten_arrow(column, name)
     cells = column.to_numpy()
     try:
         lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
@@ -322,36 +252,115 @@ def check_sequence_frame(
             f"'items' and 'timestamps' have different lengths in row {row!r}; every "
             "item needs exactly one timestamp."
         )
-    if not allow_empty_sequences and (item_lengths == 0).any():
-        row = X.index[int(np.flatnonzero(item_lengths == 0)[0])]
+    offsets = offsets_from_lengths(item_lengths)
+    items = _to_int64(items, ITEMS, offsets, X.index)
+    times = _to_int64(times, TIMESTAMPS, offsets, X.index)
+    return _check_content(
+        Ragged(items, times, offsets), X.index,
+        allow_empty_sequences=allow_empty_sequences, allow_zero_items=allow_zero_items,
+    )
+
+
+def check_ragged(
+    ragged, *, allow_empty=True, allow_empty_sequences=False, allow_zero_items=False
+):
+    """Validate a :class:`~skrec.sequence.Ragged` against the sequence contract.
+
+    The ragged-level twin of :func:`check_sequence_frame`, for the ragged entry
+    points (``fit_ragged``, ``augment``): the same rules, checked on the flat
+    arrays with a handful of vectorized passes. Errors name the sequence by
+    its position.
+
+    Parameters
+    ----------
+    ragged : Ragged
+    allow_empty : bool, default=True
+        Accept a Ragged without sequences.
+    allow_empty_sequences : bool, default=False
+        Accept sequences of length 0.
+    allow_zero_items : bool, default=False
+        Accept item id ``0`` (the padding/mask id).
+
+    Returns
+    -------
+    ragged : Ragged
+        ``ragged`` with int64 arrays (the same object when they already are).
+
+    Raises
+    ------
+    TypeError
+        If ``ragged`` is not a Ragged or its arrays are not integer.
+    ValueError
+        If the offsets are malformed or a rule of the contract is broken.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrec.sequence import Ragged
+    >>> check_ragged(Ragged(np.array([1, 2]), np.array([5, 3]), np.array([0, 2])))
+    Traceback (most recent call last):
+    ...
+    ValueError: Timestamps must be sorted in non-decreasing order within each sequence; row 0 is not. ...
+    """
+    if not isinstance(ragged, Ragged):
+        raise TypeError(
+            f"Expected a skrec.sequence.Ragged, got {type(ragged).__name__}; build "
+            "one with skrec.sequence.to_ragged(frame) or Ragged.from_lengths."
+        )
+    arrays = {}
+    for name in ("items", "timestamps", "offsets"):
+        arr = np.asarray(getattr(ragged, name))
+        if arr.ndim != 1 or arr.dtype.kind not in "iu":
+            raise TypeError(
+                f"Ragged.{name} must be a 1-D integer array, got dtype {arr.dtype} "
+                f"and shape {arr.shape}."
+            )
+        arrays[name] = arr.astype(np.int64, copy=False)
+    items, times, offsets = arrays["items"], arrays["timestamps"], arrays["offsets"]
+    if (
+        len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(items)
+        or len(times) != len(items) or (np.diff(offsets) < 0).any()
+    ):
+        raise ValueError(
+            "Malformed Ragged: offsets must start at 0, never decrease and end at "
+            f"len(items) ({len(items)}), and timestamps must have len(items) values."
+        )
+    if len(offsets) == 1 and not allow_empty:
+        raise ValueError("The Ragged holds no sequence; pass at least one.")
+    if any(arrays[n] is not np.asarray(getattr(ragged, n)) for n in arrays):
+        ragged = Ragged(items, times, offsets)
+    return _check_content(
+        ragged, pd.RangeIndex(len(offsets) - 1),
+        allow_empty_sequences=allow_empty_sequences, allow_zero_items=allow_zero_items,
+    )
+
+
+def _check_content(ragged, index, *, allow_empty_sequences, allow_zero_items):
+    """The rules of the contract on int64 flat arrays; rows are named by ``index``."""
+    items, times, offsets = ragged.items, ragged.timestamps, ragged.offsets
+    lengths = ragged.lengths
+    if not allow_empty_sequences and (lengths == 0).any():
+        row = index[int(np.flatnonzero(lengths == 0)[0])]
         raise ValueError(
             f"Row {row!r} holds an empty sequence. Drop users without interactions "
             "(SequenceEncoder(min_length=...) does this)."
         )
-    offsets = np.zeros(len(X) + 1, dtype=np.int64)
-    np.cumsum(item_lengths, out=offsets[1:])
-    items = _to_int64(items, ITEMS, offsets, X.index)
-    times = _to_int64(times, TIMESTAMPS, offsets, X.index)
     bad_items = items < 0 if allow_zero_items else items <= 0
     if bad_items.any():
-        row = _first_bad_row(bad_items, offsets, X.index)
+        row = _first_bad_row(bad_items, offsets, index)
         lower = "non-negative" if allow_zero_items else "positive (0 is padding)"
         raise ValueError(
             f"Item ids must be {lower} integers; row {row!r} holds "
             f"{int(items[bad_items][0])}. Encode raw ids with SequenceEncoder."
         )
     if (times < 0).any():
-        row = _first_bad_row(times < 0, offsets, X.index)
+        row = _first_bad_row(times < 0, offsets, index)
         raise ValueError(
             f"Timestamps must be non-negative; row {row!r} holds a negative value."
         )
-    ragged = Ragged(items, times, offsets)
-    g, _ = gaps(ragged)
+    g, gap_off = gaps(ragged)
     if (g < 0).any():
-        # Map the first negative gap back to its row.
-        gap_len = np.maximum(ragged.lengths - 1, 0)
-        gap_off = np.concatenate([[0], np.cumsum(gap_len)])
-        row = _first_bad_row(g < 0, gap_off, X.index)
+        row = _first_bad_row(g < 0, gap_off, index)
         raise ValueError(
             f"Timestamps must be sorted in non-decreasing order within each sequence; "
             f"row {row!r} is not. Sort each user's events by time (SequenceEncoder "
@@ -360,8 +369,8 @@ def check_sequence_frame(
     return ragged
 
 
-def from_ragged(ragged, index=None, columns=None):
-    """Build a sequence frame from a :class:`Ragged`.
+def from_ragged(ragged, index=None, columns=None, *, cells="object"):
+    """Build a sequence frame from a :class:`~skrec.sequence.Ragged`.
 
     Parameters
     ----------
@@ -370,12 +379,16 @@ def from_ragged(ragged, index=None, columns=None):
         Index of the new frame (a RangeIndex by default).
     columns : dict, default=None
         Extra columns to add, ``{name: values}``.
+    cells : {"object", "arrow"}, default="object"
+        Representation of the sequence cells: ``"object"`` gives numpy array
+        cells; ``"arrow"`` gives Arrow-backed list columns (needs pyarrow),
+        built from the flat arrays without a loop over rows.
 
     Returns
     -------
     X : pandas.DataFrame
-        Sequence frame whose cells are int64 numpy arrays (views of fresh
-        copies, never of the input arrays of another frame).
+        Sequence frame. Its cells never share memory with the arrays of
+        another frame.
 
     Examples
     --------
@@ -383,14 +396,35 @@ def from_ragged(ragged, index=None, columns=None):
     >>> r = Ragged(np.array([5, 6, 7]), np.array([1, 2, 3]), np.array([0, 2, 3]))
     >>> from_ragged(r, index=["u1", "u2"])["items"].tolist()
     [array([5, 6]), array([7])]
+    >>> from_ragged(r, cells="arrow")["items"].tolist()
+    [[5, 6], [7]]
     """
-    items = np.array(ragged.items, dtype=np.int64, copy=True)
-    times = np.array(ragged.timestamps, dtype=np.int64, copy=True)
-    data = {ITEMS: _object_column(items, ragged.offsets),
-            TIMESTAMPS: _object_column(times, ragged.offsets)}
+    if cells == "arrow":
+        data = {ITEMS: _arrow_column(ragged.items, ragged.offsets),
+                TIMESTAMPS: _arrow_column(ragged.timestamps, ragged.offsets)}
+    elif cells == "object":
+        items = np.array(ragged.items, dtype=np.int64, copy=True)
+        times = np.array(ragged.timestamps, dtype=np.int64, copy=True)
+        data = {ITEMS: _object_column(items, ragged.offsets),
+                TIMESTAMPS: _object_column(times, ragged.offsets)}
+    else:
+        raise ValueError(f"cells must be 'object' or 'arrow', got {cells!r}.")
     if columns:
         data.update(columns)
     return pd.DataFrame(data, index=index)
+
+
+def _arrow_column(values, offsets):
+    import pyarrow as pa
+
+    # Arrow copies nothing here: the values array is fresh (np.array copy) and
+    # the offsets are converted once.
+    values = pa.array(np.array(values, dtype=np.int64, copy=True))
+    if offsets[-1] < 2**31:
+        arr = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+    else:
+        arr = pa.LargeListArray.from_arrays(pa.array(offsets), values)
+    return pd.arrays.ArrowExtensionArray(arr)
 
 
 def _object_column(values, offsets):
@@ -430,52 +464,7 @@ def to_ragged(X, **check_params):
     return check_sequence_frame(X, **check_params)
 
 
-def to_padded(ragged, max_length, *, pad_value=PAD, values="items"):
-    """Left-pad the most recent ``max_length`` events of every sequence.
-
-    Parameters
-    ----------
-    ragged : Ragged
-    max_length : int
-        Width of the output; longer sequences keep their last ``max_length``
-        events.
-    pad_value : int, default=0
-        Fill value for the padding on the left.
-    values : {"items", "timestamps"}, default="items"
-        Which flat array to pad.
-
-    Returns
-    -------
-    padded : ndarray of shape (n_sequences, max_length), dtype int64
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> r = Ragged(np.array([5, 6, 7]), np.array([1, 2, 3]), np.array([0, 2, 3]))
-    >>> to_padded(r, 3)
-    array([[0, 5, 6],
-           [0, 0, 7]])
-    >>> to_padded(r, 1)
-    array([[6],
-           [7]])
-    """
-    src = ragged.items if values == "items" else ragged.timestamps
-    n = ragged.n_sequences
-    out = np.full((n, max_length), pad_value, dtype=np.int64)
-    lengths = np.minimum(ragged.lengths, max_length)
-    total = int(lengths.sum())
-    if total == 0:
-        return out
-    rows = np.repeat(np.arange(n), lengths)
-    out_offsets = np.concatenate([[0], np.cumsum(lengths)])
-    within = np.arange(total) - np.repeat(out_offsets[:-1], lengths)
-    cols = max_length - np.repeat(lengths, lengths) + within
-    src_pos = np.repeat(ragged.offsets[1:] - lengths, lengths) + within
-    out[rows, cols] = src[src_pos]
-    return out
-
-
-def make_sequence_frame(items, timestamps=None, index=None):
+def make_sequence_frame(items, timestamps=None, index=None, *, cells="object"):
     """Build a sequence frame from Python lists of sequences.
 
     Parameters
@@ -486,11 +475,13 @@ def make_sequence_frame(items, timestamps=None, index=None):
         Timestamps per user; by default ``0, 1, 2, ...`` (uniform gaps).
     index : array-like, default=None
         Row labels (user ids).
+    cells : {"object", "arrow"}, default="object"
+        Representation of the cells (see :func:`from_ragged`).
 
     Returns
     -------
     X : pandas.DataFrame
-        A validated sequence frame with int64 array cells.
+        A validated sequence frame with int64 cells.
 
     Examples
     --------
@@ -511,7 +502,9 @@ def make_sequence_frame(items, timestamps=None, index=None):
         },
         index=index,
     )
-    check_sequence_frame(X, allow_empty=True, allow_empty_sequences=True)
+    ragged = check_sequence_frame(X, allow_empty=True, allow_empty_sequences=True)
+    if cells != "object":
+        return from_ragged(ragged, index=X.index, cells=cells)
     return X
 
 
@@ -522,38 +515,3 @@ def _cells(arrays):
     return out
 
 
-def gap_variance(ragged):
-    """Population variance of the time gaps of every sequence.
-
-    A sequence of length ``n`` has ``n - 1`` gaps; with fewer than two gaps its
-    variance is ``0``. Computed for all sequences at once (two-pass, centred, so
-    that sequences with equal gaps get exactly ``0``).
-
-    Parameters
-    ----------
-    ragged : Ragged
-
-    Returns
-    -------
-    variance : ndarray of shape (n_sequences,), dtype float64
-        In squared timestamp units.
-
-    Examples
-    --------
-    >>> r = Ragged(np.arange(6), np.array([0, 2, 4, 0, 1, 5]), np.array([0, 3, 6]))
-    >>> gap_variance(r)
-    array([0.  , 2.25])
-    """
-    g, gap_offsets = gaps(ragged)
-    n = ragged.n_sequences
-    m = np.diff(gap_offsets)
-    out = np.zeros(n, dtype=np.float64)
-    if len(g) == 0:
-        return out
-    seg = segment_ids(gap_offsets)
-    g = g.astype(np.float64)
-    denom = np.maximum(m, 1)
-    mean = np.bincount(seg, weights=g, minlength=n) / denom
-    centred = g - mean[seg]
-    var = np.bincount(seg, weights=centred * centred, minlength=n) / denom
-    return np.where(m >= 2, var, 0.0)

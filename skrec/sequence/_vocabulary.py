@@ -1,0 +1,98 @@
+"""The item vocabulary: caller item ids to compact internal ids ``1..n_items``."""
+
+import numpy as np
+
+__all__ = ["ItemVocabulary"]
+
+
+class ItemVocabulary:
+    """Sorted item ids and their compact internal ids ``1..n_items``.
+
+    The one vocabulary of skrec's sequence models: a recommender, an item
+    similarity or a training loop maps the ids it is given to ``1..n_items``
+    (``0`` stays the padding id), so that every table is sized by the number
+    of distinct items, never by the largest id.
+
+    Parameters
+    ----------
+    items : array-like of int
+        Item ids (repeats allowed); the vocabulary is their sorted set. Id
+        ``0`` (padding) is dropped.
+
+    Attributes
+    ----------
+    items : ndarray of shape (n_items,), dtype int64
+        The known ids in increasing order; ``items[j]`` has internal id
+        ``j + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> voc = ItemVocabulary(np.array([30, 10, 20, 10]))
+    >>> voc.encode(np.array([20, 30, 99]))
+    (array([2, 3, 0]), array([False, False,  True]))
+    >>> voc.decode(np.array([1, 3, 0]))
+    array([10, 30,  0])
+    >>> len(ItemVocabulary([10**12, 2 * 10**7, 3]))
+    3
+    """
+
+    def __init__(self, items):
+        items = np.unique(np.asarray(items, dtype=np.int64))
+        self.items = items[items != 0]
+        # Ids that are already 1..n map to themselves: skip the search.
+        n = len(self.items)
+        self._identity = n > 0 and self.items[0] == 1 and self.items[-1] == n
+
+    def __len__(self):
+        return len(self.items)
+
+    @property
+    def n_items(self):
+        """Number of known items (internal ids are ``1..n_items``)."""
+        return len(self.items)
+
+    def encode(self, ids):
+        """Map ids to internal ids.
+
+        Parameters
+        ----------
+        ids : array-like of int
+            Any shape.
+
+        Returns
+        -------
+        codes : ndarray of int64, same shape
+            Internal id of each known item, 0 for the padding id and for
+            unknown ids.
+        unknown : ndarray of bool, same shape
+            True where an id (other than 0) is not in the vocabulary.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        n = len(self.items)
+        if n == 0:
+            return np.zeros_like(ids), ids != 0
+        if self._identity:
+            unknown = (ids < 0) | (ids > n)
+            return np.where(unknown, 0, ids), unknown
+        pos = np.minimum(np.searchsorted(self.items, ids), n - 1)
+        unknown = self.items[pos] != ids
+        codes = pos + 1
+        codes[unknown] = 0
+        return codes, unknown & (ids != 0)
+
+    def decode(self, codes):
+        """Map internal ids back to item ids (0 stays 0).
+
+        Parameters
+        ----------
+        codes : array-like of int
+            Internal ids in ``0..n_items``.
+
+        Returns
+        -------
+        ids : ndarray of int64, same shape
+        """
+        codes = np.asarray(codes, dtype=np.int64)
+        padded = np.concatenate([[0], self.items])
+        return padded[codes]
