@@ -185,7 +185,7 @@ class BaseSequenceAugmenter(
         self._check_ready()
         ragged = self._check_X(X, fitting=False)
         out = self._transform_ragged(ragged, make_rng(self.random_state))
-        return from_ragged(out, index=X.index, cells=cell_format(X))
+        return from_ragged(out, index=X.index, cells=cell_format(X), copy=False)
 
     def _check_ready(self):
         if self._requires_fit:

@@ -53,18 +53,24 @@ def ti_window_starts(ragged, window, mode, rng):
     if len(ids) == 0:
         return starts
     d, unit = _divide_by_gcd(_gaps_after(ragged))
-    # Largest gap of every sequence: with m gaps per window, m * S2 - S1**2 and
-    # the prefix-sum differences stay below m**2 * max_gap**2.
+    # With m gaps per window, m * S2 - S1**2 and the prefix-sum differences
+    # stay below m**2 * max_gap**2: int64 is exact when that fits.
+    m_max, gap_max = float(window[ids].max() - 1), float(d.max())
+    if m_max * m_max * gap_max * gap_max < 2.0**62:  # the usual case: one pass
+        starts[ids] = _least_variance_windows(ragged, d, unit, ids, window[ids], mode,
+                                              np.int64)
+        return starts
+    # Largest gap of every sequence decides its arithmetic.
     nonempty = np.minimum(ragged.offsets[:-1], max(len(d) - 1, 0))
     max_gap = np.maximum.reduceat(d, nonempty)[ids].astype(np.float64)
     m = (window[ids] - 1).astype(np.float64)
     fits = m * m * max_gap * max_gap < 2.0**62
+    wide = ids[~fits]
     exact = ids[fits]
     if len(exact):
         starts[exact] = _least_variance_windows(
-            ragged, d, unit, exact, window[exact], mode, np.int64
+            ragged, d.copy(), unit, exact, window[exact], mode, np.int64
         )
-    wide = ids[~fits]
     if len(wide):
         # Only these sequences pay for Python integers, on their own copy.
         sub = ragged.take(wide)
@@ -103,7 +109,7 @@ def _least_variance_windows(ragged, d, unit, ids, window, mode, dtype):
     p += np.arange(int(w_off[-1]), dtype=np.int64)
     m_w = np.repeat(window - 1, W)  # gaps per window
     end = p + m_w
-    d = d.astype(dtype, copy=True)
+    d = d.astype(dtype, copy=False)  # fresh gaps: squared in place below
     # Prefix sums of the squared gaps; int64 ones may wrap where other
     # sequences have huge gaps, but differences of them stay exact (modular
     # arithmetic) because every window sum of these sequences fits.

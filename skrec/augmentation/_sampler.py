@@ -230,7 +230,7 @@ class AugmentationSampler(BaseSampler):
         rng = check_generator(self.random_state)
         views = self.augmenter_.augment(ragged.take(rows), rng, check_input=False)
         self.sample_indices_ = np.concatenate([np.arange(n, dtype=np.int64), rows])
-        frame = from_ragged(Ragged.concat([ragged, views]), cells=cell_format(X))
+        frame = from_ragged(Ragged.concat([ragged, views]), cells=cell_format(X), copy=False)
         X_res = X.iloc[self.sample_indices_].reset_index(drop=True)
         X_res[ITEMS] = frame[ITEMS].array
         X_res[TIMESTAMPS] = frame[TIMESTAMPS].array

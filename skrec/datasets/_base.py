@@ -32,7 +32,7 @@ def _load_beauty_ragged():
     return users, Ragged(items, timestamps, offsets)
 
 
-def load_beauty(*, kind="sequences", return_bunch=False):
+def load_beauty(*, kind="sequences", return_bunch=False, cells="object"):
     """Load the Amazon Beauty sequential-recommendation data set.
 
     The 5-core Amazon Beauty reviews as processed and published with the
@@ -58,6 +58,10 @@ def load_beauty(*, kind="sequences", return_bunch=False):
     return_bunch : bool, default=False
         If True, return a :class:`~sklearn.utils.Bunch` with the frame and a
         description instead of the bare frame.
+    cells : {"object", "arrow"}, default="object"
+        Cell format of the sequence frame (``kind="sequences"``): numpy-array
+        cells, or Arrow list columns, the cheap format at the frame boundary
+        (see :func:`skrec.sequence.from_ragged`; needs pyarrow).
 
     Returns
     -------
@@ -102,7 +106,7 @@ def load_beauty(*, kind="sequences", return_bunch=False):
         raise ValueError(f"kind must be 'sequences' or 'log', got {kind!r}.")
     users, ragged = _load_beauty_ragged()
     if kind == "sequences":
-        frame = from_ragged(ragged, index=pd.Index(users, name="user_id"))
+        frame = from_ragged(ragged, index=pd.Index(users, name="user_id"), cells=cells)
     else:
         frame = pd.DataFrame(
             {

@@ -22,7 +22,7 @@ called once, where a user hands a frame in.
 import numpy as np
 import pandas as pd
 
-from ._ragged import Ragged, gaps, offsets_from_lengths
+from ._ragged import Ragged, offsets_from_lengths
 
 __all__ = [
     "ITEMS",
@@ -336,40 +336,48 @@ def check_ragged(
 
 
 def _check_content(ragged, index, *, allow_empty_sequences, allow_zero_items):
-    """The rules of the contract on int64 flat arrays; rows are named by ``index``."""
+    """The rules of the contract on int64 flat arrays; rows are named by ``index``.
+
+    One reduction per rule on valid data (``min`` of the items, timestamps and
+    within-sequence gaps); the offending row is located only on failure.
+    """
     items, times, offsets = ragged.items, ragged.timestamps, ragged.offsets
     lengths = ragged.lengths
-    if not allow_empty_sequences and (lengths == 0).any():
+    if not allow_empty_sequences and len(lengths) and lengths.min() == 0:
         row = index[int(np.flatnonzero(lengths == 0)[0])]
         raise ValueError(
             f"Row {row!r} holds an empty sequence. Drop users without interactions "
             "(SequenceEncoder(min_length=...) does this)."
         )
-    bad_items = items < 0 if allow_zero_items else items <= 0
-    if bad_items.any():
+    lowest = 0 if allow_zero_items else 1
+    if len(items) and items.min() < lowest:
+        bad_items = items < lowest
         row = _first_bad_row(bad_items, offsets, index)
         lower = "non-negative" if allow_zero_items else "positive (0 is padding)"
         raise ValueError(
             f"Item ids must be {lower} integers; row {row!r} holds "
             f"{int(items[bad_items][0])}. Encode raw ids with SequenceEncoder."
         )
-    if (times < 0).any():
+    if len(times) and times.min() < 0:
         row = _first_bad_row(times < 0, offsets, index)
         raise ValueError(
             f"Timestamps must be non-negative; row {row!r} holds a negative value."
         )
-    g, gap_off = gaps(ragged)
-    if (g < 0).any():
-        row = _first_bad_row(g < 0, gap_off, index)
-        raise ValueError(
-            f"Timestamps must be sorted in non-decreasing order within each sequence; "
-            f"row {row!r} is not. Sort each user's events by time (SequenceEncoder "
-            "does this with a stable sort)."
-        )
+    if len(times) > 1:
+        d = np.diff(times)
+        starts = offsets[1:-1]
+        d[starts[(starts > 0) & (starts < len(times))] - 1] = 0  # across sequences
+        if d.min() < 0:
+            row = _first_bad_row(np.r_[d < 0, False], offsets, index)
+            raise ValueError(
+                f"Timestamps must be sorted in non-decreasing order within each "
+                f"sequence; row {row!r} is not. Sort each user's events by time "
+                "(SequenceEncoder does this with a stable sort)."
+            )
     return ragged
 
 
-def from_ragged(ragged, index=None, columns=None, *, cells="object"):
+def from_ragged(ragged, index=None, columns=None, *, cells="object", copy=True):
     """Build a sequence frame from a :class:`~skrec.sequence.Ragged`.
 
     Parameters
@@ -383,12 +391,16 @@ def from_ragged(ragged, index=None, columns=None, *, cells="object"):
         Representation of the sequence cells: ``"object"`` gives numpy array
         cells; ``"arrow"`` gives Arrow-backed list columns (needs pyarrow),
         built from the flat arrays without a loop over rows.
+    copy : bool, default=True
+        Copy the flat arrays first, so that the frame never shares memory with
+        ``ragged``. ``False`` saves the copy when ``ragged`` is a temporary
+        that nothing else will modify (as in ``transform``).
 
     Returns
     -------
     X : pandas.DataFrame
-        Sequence frame. Its cells never share memory with the arrays of
-        another frame.
+        Sequence frame. With ``copy=True`` its cells never share memory with
+        ``ragged``.
 
     Examples
     --------
@@ -400,11 +412,15 @@ def from_ragged(ragged, index=None, columns=None, *, cells="object"):
     [[5, 6], [7]]
     """
     if cells == "arrow":
-        data = {ITEMS: _arrow_column(ragged.items, ragged.offsets),
-                TIMESTAMPS: _arrow_column(ragged.timestamps, ragged.offsets)}
+        import pyarrow as pa
+
+        offsets = ragged.offsets
+        offsets = pa.array(offsets.astype(np.int32) if offsets[-1] < 2**31 else offsets)
+        data = {ITEMS: _arrow_column(ragged.items, offsets, copy),
+                TIMESTAMPS: _arrow_column(ragged.timestamps, offsets, copy)}
     elif cells == "object":
-        items = np.array(ragged.items, dtype=np.int64, copy=True)
-        times = np.array(ragged.timestamps, dtype=np.int64, copy=True)
+        items = np.array(ragged.items, dtype=np.int64, copy=copy or None)
+        times = np.array(ragged.timestamps, dtype=np.int64, copy=copy or None)
         data = {ITEMS: _object_column(items, ragged.offsets),
                 TIMESTAMPS: _object_column(times, ragged.offsets)}
     else:
@@ -414,27 +430,22 @@ def from_ragged(ragged, index=None, columns=None, *, cells="object"):
     return pd.DataFrame(data, index=index)
 
 
-def _arrow_column(values, offsets):
+def _arrow_column(values, offsets, copy):
+    """Arrow list column over ``values`` (``offsets``: an Arrow int32 or int64
+    array); without ``copy`` the Arrow buffer wraps ``values`` itself."""
     import pyarrow as pa
 
-    # Arrow copies nothing here: the values array is fresh (np.array copy) and
-    # the offsets are converted once.
-    values = pa.array(np.array(values, dtype=np.int64, copy=True))
-    if offsets[-1] < 2**31:
-        arr = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
-    else:
-        arr = pa.LargeListArray.from_arrays(pa.array(offsets), values)
-    return pd.arrays.ArrowExtensionArray(arr)
+    values = pa.array(np.array(values, dtype=np.int64, copy=copy or None))
+    list_type = pa.ListArray if offsets.type == pa.int32() else pa.LargeListArray
+    return pd.arrays.ArrowExtensionArray(list_type.from_arrays(offsets, values))
 
 
 def _object_column(values, offsets):
-    # Filling an object array needs one pointer store per row; plain slicing is
-    # the cheapest way to do it (views, no copies) and avoids numpy turning
-    # equal-length sequences into a 2-D array.
-    out = np.empty(len(offsets) - 1, dtype=object)
-    for i, (a, b) in enumerate(zip(offsets[:-1].tolist(), offsets[1:].tolist())):
-        out[i] = values[a:b]
-    return out
+    # One view per row, made and stored by C loops (map + np.fromiter): no
+    # copies, and numpy never turns equal-length sequences into a 2-D array.
+    slices = map(slice, offsets[:-1].tolist(), offsets[1:].tolist())
+    return np.fromiter(map(values.__getitem__, slices), dtype=object,
+                       count=len(offsets) - 1)
 
 
 def to_ragged(X, **check_params):

@@ -197,15 +197,14 @@ class Ragged:
         >>> r.windows([1, 0], [2, 1]).items
         array([2, 3, 4])
         """
-        rows = np.arange(self.n_sequences) if rows is None else np.asarray(rows, np.int64)
-        return self.gather(self.offsets[:-1][rows] + np.asarray(starts, dtype=np.int64),
-                           lengths)
+        first = self.offsets[:-1] if rows is None else self.offsets[:-1][rows]
+        return self.gather(first + np.asarray(starts, dtype=np.int64), lengths)
 
     def gather(self, flat_starts, lengths):
         """Gather windows given by flat positions into a new Ragged.
 
         Window ``i`` is ``[flat_starts[i], flat_starts[i] + lengths[i])`` of the
-        flat arrays; it should lie inside one sequence.
+        flat arrays (``lengths[i] >= 0``); it should lie inside one sequence.
 
         Parameters
         ----------
@@ -226,7 +225,7 @@ class Ragged:
         >>> r.gather([0, 3], [2, 2]).items
         array([1, 2, 4, 5])
         """
-        positions, offsets = window_positions(flat_starts, np.maximum(lengths, 0))
+        positions, offsets = window_positions(flat_starts, lengths)
         return Ragged(np.take(self.items, positions), np.take(self.timestamps, positions),
                       offsets)
 

@@ -101,3 +101,14 @@ def test_sampler_keeps_arrow_cells():
     assert cell_format(X_res) == "arrow"
     assert X_res["items"].tolist() == [[1, 2, 3, 4], [5, 6, 7, 8], [1, 2, 3], [6, 7, 8]]
     assert y_res.tolist() == [0, 1, 0, 1]
+
+
+def test_load_beauty_arrow_cells_hold_the_same_sequences():
+    from skrec.datasets import load_beauty
+
+    X, XA = load_beauty(), load_beauty(cells="arrow")
+    assert cell_format(XA) == "arrow" and XA.index.equals(X.index)
+    a, b = to_ragged(X), to_ragged(XA)
+    np.testing.assert_array_equal(a.items, b.items)
+    np.testing.assert_array_equal(a.timestamps, b.timestamps)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
