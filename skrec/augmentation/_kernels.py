@@ -8,7 +8,7 @@ are per sequence; "flat" arrays are per item.
 
 import numpy as np
 
-from ..sequence import Ragged
+from ..sequence import Ragged, offsets_from_lengths
 from ..sequence._segments import (  # noqa: F401  (re-exported for operators)
     _segment_sort,
     pack_segment_keys,
@@ -57,8 +57,7 @@ def ti_window_starts(ragged, window, mode, rng):
     # stay below m**2 * max_gap**2: int64 is exact when that fits.
     m_max, gap_max = float(window[ids].max() - 1), float(d.max())
     if m_max * m_max * gap_max * gap_max < 2.0**62:  # the usual case: one pass
-        starts[ids] = _least_variance_windows(ragged, d, unit, ids, window[ids], mode,
-                                              np.int64)
+        starts[ids] = _least_variance_windows(ragged, d, unit, ids, window[ids], mode)
         return starts
     # Largest gap of every sequence decides its arithmetic.
     nonempty = np.minimum(ragged.offsets[:-1], max(len(d) - 1, 0))
@@ -68,17 +67,68 @@ def ti_window_starts(ragged, window, mode, rng):
     wide = ids[~fits]
     exact = ids[fits]
     if len(exact):
+        # d is consumed (squared in place): the wide sequences below take
+        # their own gaps from their own copy.
         starts[exact] = _least_variance_windows(
-            ragged, d.copy(), unit, exact, window[exact], mode, np.int64
+            ragged, d, unit, exact, window[exact], mode
         )
     if len(wide):
-        # Only these sequences pay for Python integers, on their own copy.
+        # Only these sequences leave int64, on their own copy.
         sub = ragged.take(wide)
-        d_sub = _gaps_after(sub) // unit
-        starts[wide] = _least_variance_windows(
-            sub, d_sub, unit, np.arange(len(wide)), window[wide], mode, object
+        starts[wide] = _least_variance_windows_wide(
+            sub, _gaps_after(sub) // unit, unit, window[wide], mode
         )
     return starts
+
+
+def _least_variance_windows_wide(ragged, d, unit, window, mode):
+    """:func:`_least_variance_windows` for keys beyond int64, still exact.
+
+    Window keys are first computed in float64 with an error bound per window;
+    only windows whose lower bound does not exceed the best upper bound of
+    their sequence can be the exact best, and only those are compared again
+    with Python integers (usually one or two per sequence).
+    """
+    t, offsets, lengths = ragged.timestamps, ragged.offsets, ragged.lengths
+    n_seq = len(lengths)
+    W = lengths - window + 1
+    w_off = offsets_from_lengths(W)
+    first = offsets[:-1]
+    p = np.repeat(first - w_off[:-1], W)
+    p += np.arange(int(w_off[-1]), dtype=np.int64)
+    m_w = np.repeat(window - 1, W)
+    end = p + m_w
+    # Each window's sum of squared gaps summed on its own (reduceat over the
+    # interleaved bounds), so its rounding error is relative to itself.
+    bounds = np.empty(2 * len(p), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = p, end
+    df = d.astype(np.float64)
+    s2 = np.add.reduceat(df * df, bounds)[0::2]
+    s1 = ((t[end] - t[p]) // unit).astype(np.float64)
+    key = m_w * s2 - s1 * s1
+    tol = 4 * np.finfo(np.float64).eps * ((m_w + 2.0) * m_w * s2 + s1 * s1 + 1.0)
+    if mode == "maximum":
+        key = -key
+    best_upper = np.minimum.reduceat(key + tol, w_off[:-1])
+    wseg = np.repeat(np.arange(n_seq), W)
+    cand = np.flatnonzero(key - tol <= best_upper[wseg])
+    # Exact keys of the candidates (Python integers in object arrays).
+    cp, ce = p[cand], end[cand]
+    d_obj = d.astype(object)
+    c2 = np.zeros(len(t) + 1, dtype=object)
+    np.cumsum(d_obj * d_obj, out=c2[1:])
+    cs1 = ((t[ce] - t[cp]) // unit).astype(object)
+    exact = m_w[cand].astype(object) * (c2[ce] - c2[cp]) - cs1 * cs1
+    if mode == "maximum":
+        exact = -exact
+    # Per sequence (candidates are grouped by sequence, every sequence has
+    # one): the smallest exact key, ties to the most recent window.
+    cseg = wseg[cand]
+    group = np.flatnonzero(np.r_[True, cseg[1:] != cseg[:-1]])
+    lowest = np.minimum.reduceat(exact, group)
+    is_best = (exact == np.repeat(lowest, np.diff(np.r_[group, len(cand)]))).astype(bool)
+    chosen = np.maximum.reduceat(np.where(is_best, cp, -1), group)
+    return chosen - first
 
 
 def _gaps_after(ragged):
@@ -92,42 +142,38 @@ def _gaps_after(ragged):
     return d
 
 
-def _least_variance_windows(ragged, d, unit, ids, window, mode, dtype):
+def _least_variance_windows(ragged, d, unit, ids, window, mode):
     """Start of the least (or most) variable window of sequences ``ids``.
 
-    ``d`` are the flat gaps after each position divided by ``unit``; ``dtype``
-    is ``np.int64`` when every window key of these sequences fits it, else
-    ``object`` (exact Python integers).
+    ``d`` are the flat gaps after each position divided by ``unit`` (squared
+    in place); every window key of these sequences must fit int64.
     """
     t, offsets, lengths = ragged.timestamps, ragged.offsets, ragged.lengths
     W = lengths[ids] - window + 1
-    w_off = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(W, out=w_off[1:])
+    w_off = offsets_from_lengths(W)
     first = offsets[:-1][ids]
     # Flat position of every window's first and last item.
     p = np.repeat(first - w_off[:-1], W)
     p += np.arange(int(w_off[-1]), dtype=np.int64)
     m_w = np.repeat(window - 1, W)  # gaps per window
     end = p + m_w
-    d = d.astype(dtype, copy=False)  # fresh gaps: squared in place below
-    # Prefix sums of the squared gaps; int64 ones may wrap where other
+    # Prefix sums of the squared gaps (d is squared in place); they may wrap where other
     # sequences have huge gaps, but differences of them stay exact (modular
     # arithmetic) because every window sum of these sequences fits.
-    c2 = np.zeros(len(t), dtype=dtype)
+    c2 = np.zeros(len(t), dtype=np.int64)
     with np.errstate(over="ignore"):
         np.cumsum(np.square(d[:-1], out=d[:-1]), out=c2[1:])
         # np.take: the fastest flat gather.
         s1 = np.take(t, end) - np.take(t, p)
         if unit > 1:
             s1 //= unit
-        s1 = s1.astype(dtype, copy=False)
         key = np.take(c2, end) - np.take(c2, p)
     key *= m_w
     key -= s1 * s1  # m**2 * variance of the window's gaps, >= 0
     if mode == "maximum":
         key = key.max() - key
     low = int(len(t) - 1).bit_length()
-    if dtype is np.int64 and int(key.max()).bit_length() + low <= 62:
+    if int(key.max()).bit_length() + low <= 62:
         # One reduction over (key, most recent first) packed in an int64.
         top = (1 << low) - 1
         key = key << low
