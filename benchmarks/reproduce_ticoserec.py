@@ -189,7 +189,7 @@ def run_model(name, split, args, ckpt):
         return False
     # Finished: early stopping or every epoch done. Test the best epoch.
     model.load_params(f_params=str(ckpt / f"{name}_best.pt"))
-    metrics = model.evaluate(split.X_test, split.y_test, ks=KS)
+    metrics = {k.upper(): v for k, v in model.evaluate(split.X_test, split.y_test, ks=KS).items()}
     state = json.loads((ckpt / f"{name}_state.json").read_text())
     out = {
         "model": name, "epochs_run": len(model.history),

@@ -44,7 +44,7 @@ search = GridSearchCV(
     model,
     {"augmenter__mask__rate": [0.2, 0.5, 0.8]},
     scoring={"ndcg": make_ranking_scorer("ndcg", k=10),
-             "hit": make_ranking_scorer("hit_rate", k=10)},
+             "hit": make_ranking_scorer("hit", k=10)},
     refit="ndcg",
     cv=cv,
 )

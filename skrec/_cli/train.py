@@ -170,7 +170,7 @@ def run(args):
     train_s, metrics, eval_s = _fit_evaluate(model, split)
     print(f"trained in {train_s:.1f} s; test evaluation of {len(split.users)} users "
           f"(full ranking) in {eval_s:.1f} s")
-    print("test  " + "  ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    print("test  " + "  ".join(f"{k.upper()}={v:.4f}" for k, v in metrics.items()))
     if args.baselines and args.model != "sasrec":
         base = build_model(argparse.Namespace(**{**vars(args), "model": "sasrec"}))
         print(f"\nbaseline: SASRec on the same budget ({args.epochs} epoch(s))")
@@ -185,7 +185,8 @@ def run(args):
         with open(args.json, "w") as f:
             json.dump({"model": args.model, "epochs": len(model.history),
                        "train_seconds": train_s, "eval_seconds": eval_s,
-                       "metrics": metrics,
+                       # upper-case names, the CLI's documented JSON format
+                       "metrics": {k.upper(): v for k, v in metrics.items()},
                        "baselines": {r[0]: r[3] for r in rows[:-1]}}, f, indent=2)
     return 0
 
@@ -205,7 +206,7 @@ def _popularity_metrics(split):
     """HIT/NDCG@5/10/20 of ranking unseen items by their count in the inputs."""
     import numpy as np
 
-    from skrec.recommenders._base import _ndcg_hit
+    from skrec.metrics import ranking_scores
     from skrec.sequence import to_ragged
 
     r = to_ragged(split.X_test)
@@ -224,21 +225,19 @@ def _popularity_metrics(split):
                              minlength=len(y))
     ranks = (ahead - seen_ahead).astype(np.float64)
     ranks[(c_t == 0) | np.isin(np.arange(len(y)) * n + y, keys)] = np.inf
-    out = {}
-    for k in (5, 10, 20):
-        out[f"HIT@{k}"], out[f"NDCG@{k}"] = _ndcg_hit(ranks, k)
-    return out
+    return ranking_scores(ranks, ks=(5, 10, 20))
 
 
 # Published TiCoSeRec figures on Beauty (reference README checkpoint) and what
 # they take: skrec's CPU cost per epoch is in benchmarks/results/training_speed.md.
-_PUBLISHED = {"HIT@10": 0.0740, "NDCG@10": 0.0418, "HIT@20": 0.1068, "NDCG@20": 0.0501}
+_PUBLISHED = {"hit@10": 0.0740, "ndcg@10": 0.0418, "hit@20": 0.1068, "ndcg@20": 0.0501}
 
 
 def _print_summary(args, rows):
-    keys = ("HIT@10", "NDCG@10", "HIT@20", "NDCG@20")
+    keys = ("hit@10", "ndcg@10", "hit@20", "ndcg@20")
     print("\nsummary (test split, full ranking of all items, seen items excluded)")
-    print(f"{'model':<42}{'epochs':>7}{'train s':>9}" + "".join(f"{k:>9}" for k in keys))
+    print(f"{'model':<42}{'epochs':>7}{'train s':>9}"
+          + "".join(f"{k.upper():>9}" for k in keys))
     for name, epochs, secs, m in rows:
         print(f"{name:<42}{epochs!s:>7}{secs:>9}" + "".join(f"{m[k]:>9.4f}" for k in keys))
     print(f"{'TiCoSeRec published (AAAI 2023)':<42}{'<=350':>7}{'':>9}"

@@ -1,29 +1,30 @@
-"""Item-item similarity models with a precomputed, vectorized top-k table.
+"""The item-similarity facade: one estimator over ItemCF, Item2Vec and hybrid.
 
 :class:`ItemSimilarity` learns, from training sequences only, which items are
 most similar to each item, and stores the answer as a dense table
-``neighbors_[item, rank]``. Substitute and insert operators then look up the
-most similar items of whole data sets at once with one fancy-indexing step.
+``neighbors_[row, rank]`` over a compact vocabulary. Substitute and insert
+operators then look up the most similar items of whole data sets at once with
+one fancy-indexing step. The models themselves are in :mod:`._itemcf` and
+:mod:`._item2vec`; the hybrid's table merge is here.
 """
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skrec.sequence import check_ragged, check_sequence_frame, segment_ids
+from skrec.utils._random import torch_seed
+
+from ._item2vec import item2vec_tables
+from ._itemcf import _user_item_matrix, itemcf_tables
 
 __all__ = ["ItemSimilarity"]
 
 _BASE_METHODS = ("itemcf", "itemcf_iuf", "item2vec")
-# Scores closer than this count as ties (ranked by the smaller item id); it
-# absorbs the rounding noise of summing the same weights in a different order.
-_TIE_DECIMALS = 12
 
 
 class ItemSimilarity(BaseEstimator):
@@ -375,94 +376,23 @@ class ItemSimilarity(BaseEstimator):
         return methods
 
     def _fit_itemcf(self, binary):
-        if self.method == "itemcf_iuf":
-            set_sizes = np.diff(binary.indptr)
-            with np.errstate(divide="ignore"):
-                weights = np.where(
-                    set_sizes > 0, 1.0 / np.log1p(np.maximum(set_sizes, 1)), 0.0
-                )
-        else:
-            weights = np.ones(binary.shape[0])
-        self.user_item_ = binary.tocsc()
-        self.user_weights_ = weights
-        bt = binary.T.tocsr()
-        co = (bt @ sp.diags(weights) @ binary).tocoo()
-        rows, cols, vals = co.row, co.col, co.data
-        off_diag = (rows != cols) & (vals > 0)
-        rows, cols, vals = rows[off_diag], cols[off_diag], vals[off_diag]
-        counts = self.item_counts_.astype(np.float64)
-        scores = vals / np.sqrt(counts[rows] * counts[cols])
-        self.neighbors_, self.scores_ = _top_k_sparse(
-            rows, cols, scores, self.n_items_ + 1, self.n_neighbors
+        self.user_item_, self.user_weights_, self.neighbors_, self.scores_ = (
+            itemcf_tables(binary, self.item_counts_, iuf=self.method == "itemcf_iuf",
+                          n_neighbors=self.n_neighbors)
         )
 
     def _fit_item2vec(self, items, users):
-        import torch
-
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        generator = torch.Generator().manual_seed(int(seed))
-        # Padding ids are already dropped: neighbours in ``items`` that share
-        # a user id are neighbours in that user's sequence.
-        centre, context = _skipgram_pairs(items, users, self.window)
-
-        n_rows = self.n_items_ + 1
-        dim, n_neg = self.embedding_dim, self.negative
-        noise_table = torch.as_tensor(_noise_table(self.item_counts_))
-        bound = 0.5 / dim
-        emb_in = (torch.rand(n_rows, dim, generator=generator) * 2 - 1) * bound
-        emb_out = torch.zeros(n_rows, dim)
-        params = (emb_in, emb_out)
-        grads = (torch.zeros_like(emb_in), torch.zeros_like(emb_out))
-        # Adam written out (torch.optim would import torch._dynamo, seconds).
-        adam = _Adam(params, self.learning_rate)
-        centre_t = torch.as_tensor(centre)
-        context_t = torch.as_tensor(context)
-        n_pairs = len(centre)
-        # +1 for the true context, -1 for the negatives: loss = -logsig(sign*score)
-        sign = torch.full((n_neg + 1,), -1.0)
-        sign[0] = 1.0
-        self.loss_curve_ = []
-        for epoch in range(self.epochs):
-            order = torch.randperm(n_pairs, generator=generator)
-            total = 0.0
-            for start in range(0, n_pairs, self.batch_size):
-                idx = order[start : start + self.batch_size]
-                batch = len(idx)
-                c = centre_t.index_select(0, idx)
-                draws = torch.randint(
-                    len(noise_table), (batch * n_neg,), generator=generator
-                )
-                targets = torch.cat(
-                    [
-                        context_t.index_select(0, idx).unsqueeze(1),
-                        noise_table.index_select(0, draws).view(batch, n_neg),
-                    ],
-                    dim=1,
-                )  # (batch, 1 + negative)
-                u = emb_in.index_select(0, c)  # (batch, dim)
-                v = emb_out.index_select(0, targets.ravel()).view(batch, -1, dim)
-                signed = (v * u.unsqueeze(1)).sum(-1) * sign
-                total -= float(torch.nn.functional.logsigmoid(signed).sum())
-                # d(mean loss)/d(score), then the two embedding gradients by hand
-                # (cheaper than autograd on the gathers).
-                g_score = (torch.sigmoid(signed) - 1.0) * sign / batch
-                grads[0].zero_()
-                grads[1].zero_()
-                grads[0].index_add_(0, c, (g_score.unsqueeze(-1) * v).sum(1))
-                grads[1].index_add_(
-                    0,
-                    targets.ravel(),
-                    (g_score.unsqueeze(-1) * u.unsqueeze(1)).view(-1, dim),
-                )
-                adam.step(grads)
-            mean_loss = total / max(n_pairs, 1)
-            self.loss_curve_.append(mean_loss)
-            if self.verbose:
-                print(f"item2vec epoch {epoch + 1}/{self.epochs}  loss {mean_loss:.4f}")
-        embeddings = emb_in
-        self.embeddings_ = embeddings.numpy().copy()
-        self.neighbors_, self.scores_ = _top_k_cosine(
-            embeddings, self.item_counts_ > 0, self.n_neighbors, self.block_size
+        # One draw from a RandomState seeded by random_state (as sklearn seeds).
+        seed = torch_seed(check_random_state(self.random_state))
+        self.embeddings_, self.neighbors_, self.scores_, self.loss_curve_ = (
+            item2vec_tables(
+                items, users, self.item_counts_, seed=seed,
+                embedding_dim=self.embedding_dim, window=self.window,
+                negative=self.negative, epochs=self.epochs,
+                batch_size=self.batch_size, learning_rate=self.learning_rate,
+                n_neighbors=self.n_neighbors, block_size=self.block_size,
+                verbose=self.verbose,
+            )
         )
 
     def _fit_hybrid(self, ragged, methods):
@@ -658,129 +588,3 @@ def _combine_tables(tables, row_ids=None):
     neighbors = np.stack([t[0] for t in tables])[chosen, np.arange(n_rows)]
     scores = np.stack(normed)[chosen, np.arange(n_rows)]
     return neighbors, scores, chosen, ranges
-
-
-def _user_item_matrix(users, items, n_users, n_items):
-    """Binary CSR matrix (n_users, n_items + 1): 1 where a user holds an item."""
-    binary = sp.csr_matrix(
-        (np.ones(len(items)), (users, items)), shape=(n_users, n_items + 1)
-    )
-    binary.sum_duplicates()
-    binary.data[:] = 1.0
-    return binary
-
-
-def _top_k_sparse(rows, cols, scores, n_rows, k):
-    """Top-k columns of every row of a sparse score matrix, without loops.
-
-    Entries are sorted by (row, -score, column); the first ``k`` of each row
-    are kept. Rows with fewer entries are filled with the row id (score 0).
-    """
-    key = np.round(scores, _TIE_DECIMALS)
-    order = np.lexsort((cols, -key, rows))
-    rows, cols, scores = rows[order], cols[order], scores[order]
-    starts = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=starts[1:])
-    rank = np.arange(len(rows)) - starts[rows]
-    top = rank < k
-    neighbors = np.repeat(np.arange(n_rows, dtype=np.int64)[:, None], k, axis=1)
-    values = np.zeros((n_rows, k), dtype=np.float64)
-    neighbors[rows[top], rank[top]] = cols[top]
-    values[rows[top], rank[top]] = scores[top]
-    return neighbors, values
-
-
-class _Adam:
-    """Minimal dense Adam (Kingma & Ba 2015) on plain tensors, in place."""
-
-    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
-        import torch
-
-        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
-        self.m = [torch.zeros_like(p) for p in params]
-        self.v = [torch.zeros_like(p) for p in params]
-        self.t = 0
-
-    def step(self, grads):
-        b1, b2 = self.betas
-        self.t += 1
-        step = self.lr * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-step)
-
-
-def _noise_table(counts, size=1_000_000):
-    """Table of item ids whose frequencies follow ``counts ** 0.75``.
-
-    Uniform draws from the table are negative samples (as in word2vec).
-    """
-    weights = counts.astype(np.float64) ** 0.75
-    cum = np.cumsum(weights)
-    positions = (np.arange(size) + 0.5) * (cum[-1] / size)
-    return np.searchsorted(cum, positions, side="right").astype(np.int64)
-
-
-def _skipgram_pairs(items, seg, window):
-    """All (centre, context) pairs at most ``window`` apart within sequences.
-
-    ``seg`` holds the sequence id of every entry of ``items``.
-    """
-    centres, contexts = [], []
-    for d in range(1, window + 1):  # loop over distances, not over data
-        if len(items) <= d:
-            break
-        same = seg[d:] == seg[:-d]
-        left, right = items[:-d][same], items[d:][same]
-        centres += [left, right]
-        contexts += [right, left]
-    if not centres:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(centres), np.concatenate(contexts)
-
-
-def _top_k_cosine(embeddings, seen, k, block_size):
-    """Top-k cosine neighbours of every seen item, ranked in row blocks."""
-    import torch
-
-    n_rows = embeddings.shape[0]
-    neighbors = np.repeat(np.arange(n_rows, dtype=np.int64)[:, None], k, axis=1)
-    values = np.zeros((n_rows, k), dtype=np.float64)
-    seen_ids = np.flatnonzero(seen)
-    kk = min(k, len(seen_ids) - 1)
-    if kk <= 0:
-        return neighbors, values
-    # Rank in float32 (fast), then report exact float64 cosines of the kept
-    # neighbours and order them by those.
-    norm = torch.nn.functional.normalize(embeddings.float(), dim=1)
-    norm64 = torch.nn.functional.normalize(embeddings.double(), dim=1).numpy()
-    # 0 for candidate columns, -inf for items never seen in training.
-    bias = torch.where(torch.as_tensor(seen), 0.0, -math.inf).float()
-    for start in range(0, len(seen_ids), block_size):
-        q = seen_ids[start : start + block_size]
-        q_t = torch.as_tensor(q)
-        sims = torch.mm(norm.index_select(0, q_t), norm.T).add_(bias)
-        sims[torch.arange(len(q)), q_t] = -math.inf  # never the item itself
-        # One extra column reveals ties at the k-th place (kk < n_seen).
-        vals, idx = torch.topk(sims, kk + 1, dim=1)
-        vals, idx = vals.numpy(), idx.numpy().astype(np.int64)
-        boundary_tie = vals[:, kk] == vals[:, kk - 1]
-        vals, idx = vals[:, :kk], idx[:, :kk]
-        for r in np.flatnonzero(boundary_tie):  # exact ties: rare
-            row = sims[r].numpy()
-            full = np.lexsort((np.arange(n_rows), -row))[:kk]
-            idx[r], vals[r] = full, row[full]
-        vals = np.einsum("qd,qkd->qk", norm64[q], norm64[idx])
-        order = _row_lexsort(vals, idx)
-        neighbors[q, :kk] = np.take_along_axis(idx, order, axis=1)
-        values[q, :kk] = np.take_along_axis(vals, order, axis=1)
-    return neighbors, values
-
-
-def _row_lexsort(vals, idx):
-    """Per-row order sorting by descending value, then ascending id."""
-    n, k = vals.shape
-    rows = np.repeat(np.arange(n), k)
-    flat = np.lexsort((idx.ravel(), -vals.ravel(), rows))
-    return (flat - rows * k).reshape(n, k)

@@ -20,6 +20,7 @@ __all__ = [
     "hit_rate_at_k",
     "ndcg_at_k",
     "mrr_at_k",
+    "ranking_scores",
     "make_ranking_scorer",
 ]
 
@@ -286,6 +287,68 @@ def _ranks(y_true, y_score, y_ranked, exclude, ties, k):
     return _rank_in_lists(y_ranked, y_true, exclude), k
 
 
+def _gains(ranks, k, metric):
+    """Per-row gain of 1-based ``ranks`` (``inf`` = a miss) at cut-off ``k``.
+
+    The one place where HIT, NDCG and MRR are computed from ranks.
+    """
+    hit = ranks <= k
+    if metric == "hit":
+        return hit.astype(np.float64)
+    safe = np.where(hit, ranks, 1.0)
+    if metric == "ndcg":
+        return np.where(hit, 1.0 / np.log2(safe + 1.0), 0.0)
+    return np.where(hit, 1.0 / safe, 0.0)  # "mrr"
+
+
+def ranking_scores(ranks, ks=(10,), metrics=("hit", "ndcg")):
+    """HIT@k, NDCG@k and MRR@k of precomputed target ranks.
+
+    The names are those of the whole of skrec: ``"hit@10"``, ``"ndcg@10"``,
+    ``"mrr@10"``, as returned by a recommender's ``evaluate`` and recorded (as
+    ``"valid_hit@10"``, ...) in its training history.
+
+    Parameters
+    ----------
+    ranks : array-like of shape (n_rows,)
+        1-based rank of every row's target; ``inf`` for a miss (an excluded
+        or unknown target), as :func:`rank_of_target` returns.
+    ks : int or sequence of int, default=(10,)
+        Cut-offs.
+    metrics : sequence of {"hit", "ndcg", "mrr"}, default=("hit", "ndcg")
+        Which metrics, in this order for every cut-off.
+
+    Returns
+    -------
+    scores : dict
+        ``{"hit@k": float, "ndcg@k": float, ...}`` for every ``k`` in ``ks``;
+        0.0 for an empty ``ranks``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrec.metrics import ranking_scores
+    >>> ranks = np.array([1, 3, np.inf])
+    >>> scores = ranking_scores(ranks, ks=(1, 5))
+    >>> scores["hit@1"], scores["hit@5"], round(scores["ndcg@5"], 4)
+    (0.3333333333333333, 0.6666666666666666, 0.5)
+    """
+    ranks = np.asarray(ranks, dtype=np.float64).ravel()
+    ks = (ks,) if isinstance(ks, Integral) else tuple(ks)
+    out = {}
+    for k in ks:
+        k = _check_k(k)
+        for metric in metrics:
+            if metric not in ("hit", "ndcg", "mrr"):
+                raise ValueError(
+                    f"metrics must be among 'hit', 'ndcg' and 'mrr', got {metric!r}."
+                )
+            out[f"{metric}@{k}"] = (
+                float(_gains(ranks, k, metric).mean()) if len(ranks) else 0.0
+            )
+    return out
+
+
 def _average(gains, sample_weight):
     if sample_weight is None:
         return float(gains.mean())
@@ -348,7 +411,7 @@ def hit_rate_at_k(
     0.5
     """
     ranks, k = _ranks(y_true, y_score, y_ranked, exclude, ties, k)
-    return _average((ranks <= k).astype(np.float64), sample_weight)
+    return _average(_gains(ranks, k, "hit"), sample_weight)
 
 
 def ndcg_at_k(
@@ -384,8 +447,7 @@ def ndcg_at_k(
     0.315...
     """
     ranks, k = _ranks(y_true, y_score, y_ranked, exclude, ties, k)
-    gains = np.where(ranks <= k, 1.0 / np.log2(np.minimum(ranks, k) + 1.0), 0.0)
-    return _average(gains, sample_weight)
+    return _average(_gains(ranks, k, "ndcg"), sample_weight)
 
 
 def mrr_at_k(
@@ -415,14 +477,14 @@ def mrr_at_k(
     0.75
     """
     ranks, k = _ranks(y_true, y_score, y_ranked, exclude, ties, k)
-    gains = np.where(ranks <= k, 1.0 / ranks, 0.0)
-    return _average(gains, sample_weight)
+    return _average(_gains(ranks, k, "mrr"), sample_weight)
 
 
 for _f in (hit_rate_at_k, ndcg_at_k, mrr_at_k):
     _f.__doc__ = _f.__doc__.replace("{params}", _PARAMS_DOC)
 
-_METRICS = {"hit_rate": hit_rate_at_k, "ndcg": ndcg_at_k, "mrr": mrr_at_k}
+_METRICS = {"hit": hit_rate_at_k, "hit_rate": hit_rate_at_k, "ndcg": ndcg_at_k,
+            "mrr": mrr_at_k}
 
 
 class _RankingScorer:
@@ -465,9 +527,10 @@ def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimi
 
     Parameters
     ----------
-    metric : {"ndcg", "hit_rate", "mrr"}, default="ndcg"
+    metric : {"ndcg", "hit", "mrr"}, default="ndcg"
         Which metric: :func:`ndcg_at_k`, :func:`hit_rate_at_k` or
-        :func:`mrr_at_k`.
+        :func:`mrr_at_k` (named as in :func:`ranking_scores`; ``"hit_rate"``
+        is accepted for ``"hit"``).
     k : int, default=10
         Cut-off.
     exclude_seen : bool, default=True
@@ -491,10 +554,10 @@ def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimi
     ...     def decision_function(self, X):
     ...         return np.tile([0.0, 4, 3, 2, 1], (len(X), 1))
     >>> X = make_sequence_frame([[1], [2, 3]])
-    >>> scorer = make_ranking_scorer("hit_rate", k=1)
+    >>> scorer = make_ranking_scorer("hit", k=1)
     >>> scorer(Fixed(), X, [2, 4])  # row 1 excludes 1 -> 2 first; row 2 -> 1 first
     0.5
-    >>> make_ranking_scorer("hit_rate", k=1, exclude_seen=False)(Fixed(), X, [2, 4])
+    >>> make_ranking_scorer("hit", k=1, exclude_seen=False)(Fixed(), X, [2, 4])
     0.0
     """
     if metric not in _METRICS:

@@ -15,7 +15,6 @@ from sklearn.metrics import (
     r2_score,
     roc_auc_score,
 )
-from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -37,6 +36,7 @@ from skrec.multitask._tasks import (
     parse_tasks,
 )
 from skrec.optim import _AdaTaskBase
+from skrec.utils._random import seeded_torch, torch_seed
 
 __all__ = ["MultiTaskNet", "MultiTaskLoss", "make_task_scorer", "ARCHITECTURES"]
 
@@ -896,16 +896,7 @@ class MultiTaskNet(NeuralNet):
     def _fit_encoded(self, method, Xt, Yt, **fit_params):
         self._encoded_call = True
         try:
-            if self.random_state is None:
-                return method(Xt, Yt, **fit_params)
-            rs = self.random_state
-            seed = (
-                int(rs)
-                if isinstance(rs, numbers.Integral)
-                else int(check_random_state(rs).randint(np.iinfo(np.int32).max))
-            )
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
+            with seeded_torch(torch_seed(self.random_state), self.device):
                 return method(Xt, Yt, **fit_params)
         finally:
             del self._encoded_call

@@ -6,11 +6,12 @@ stopping, checkpoints, ``warm_start``, ``device`` and
 (``clone``, ``GridSearchCV``, pickle) work as for any estimator.
 """
 
-from skrec.recommenders._base import RankingScoring, SASRec
 from skrec.recommenders._batching import LengthBucketSampler
+from skrec.recommenders._callbacks import RankingScoring
 from skrec.recommenders._coserec import CoSeRec, TiCoSeRec
 from skrec.recommenders._data import LastItemSplit, SequenceDataset
 from skrec.recommenders._modules import SASRecModule, sequence_representation
+from skrec.recommenders._sasrec import SASRec
 
 __all__ = [
     "SASRec",

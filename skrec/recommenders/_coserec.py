@@ -14,8 +14,8 @@ from skorch.callbacks import Callback
 from torch.nn import functional as F
 
 from skrec.losses import info_nce
-from skrec.recommenders._base import SASRec
 from skrec.recommenders._modules import sequence_representation
+from skrec.recommenders._sasrec import SASRec
 from skrec.sequence import to_padded
 from skrec.utils._random import check_generator
 

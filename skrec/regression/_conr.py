@@ -1,6 +1,5 @@
 """ConRRegressor: a skorch regressor trained with the ConR regulariser."""
 
-import contextlib
 import inspect
 import numbers
 import warnings
@@ -10,7 +9,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -25,6 +23,7 @@ from torch import nn
 
 from skrec.losses._conr import ConRLoss, _check_conr_params
 from skrec.metrics._regression import _check_target
+from skrec.utils._random import seeded_torch, torch_seed
 
 __all__ = ["ConRMLP", "ConRRegressor", "FeatureDropout", "GaussianNoise"]
 
@@ -415,16 +414,6 @@ class ConRRegressor(NeuralNetRegressor):
                 f"(e.g. GaussianNoise()); got {self.augmentation!r}."
             )
 
-    def _rng_context(self):
-        if self.random_state is None:
-            return contextlib.nullcontext(), None
-        rs = self.random_state
-        if isinstance(rs, numbers.Integral) and not isinstance(rs, bool):
-            seed = int(rs)
-        else:
-            seed = int(check_random_state(rs).randint(np.iinfo(np.int32).max))
-        return torch.random.fork_rng(devices=[]), seed
-
     def _prepare_data(self, X, y, sample_weight, reset):
         """Validate ``X, y, sample_weight``; return skorch-ready float32 data."""
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
@@ -479,10 +468,7 @@ class ConRRegressor(NeuralNetRegressor):
         self._validate_conr_params()
         warm = self.warm_start and self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=not warm)
-        context, seed = self._rng_context()
-        with context:
-            if seed is not None:
-                torch.manual_seed(seed)
+        with seeded_torch(torch_seed(self.random_state), self.device):
             if not warm:
                 self.initialize()
             NeuralNetRegressor.partial_fit(self, data, y32, _routing_method="fit", **fit_params)
@@ -501,10 +487,8 @@ class ConRRegressor(NeuralNetRegressor):
         self._validate_conr_params()
         first = not self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=first)
-        context, seed = self._rng_context() if first else (contextlib.nullcontext(), None)
-        with context:
-            if seed is not None:
-                torch.manual_seed(seed)
+        seed = torch_seed(self.random_state) if first else None
+        with seeded_torch(seed, self.device):
             NeuralNetRegressor.partial_fit(self, data, y32, **fit_params)
         return self
 

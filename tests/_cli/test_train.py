@@ -66,6 +66,6 @@ def test_popularity_baseline_matches_brute_force_ranking():
     got = _popularity_metrics(split)
     for k in (5, 10, 20):
         hit = ranks <= k
-        assert got[f"HIT@{k}"] == pytest.approx(hit.mean())
-        assert got[f"NDCG@{k}"] == pytest.approx(
+        assert got[f"hit@{k}"] == pytest.approx(hit.mean())
+        assert got[f"ndcg@{k}"] == pytest.approx(
             np.where(hit, 1 / np.log2(ranks + 1), 0).mean())

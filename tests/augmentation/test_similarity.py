@@ -317,7 +317,7 @@ def test_item2vec_topk_blocks_and_exact_ties():
     # when the tie straddles the k-th place and rows are ranked in blocks.
     import torch
 
-    from skrec.augmentation._similarity import _top_k_cosine
+    from skrec.augmentation._item2vec import _top_k_cosine
 
     emb = torch.tensor(
         [[0, 0], [1, 0], [0, 1], [0, 1], [0, 1], [1, 0.1]], dtype=torch.float32

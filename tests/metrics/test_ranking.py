@@ -287,3 +287,22 @@ def test_scorer_factory_validation_and_pickle():
     assert repr(s) == (
         "make_ranking_scorer(metric='mrr', k=5, exclude_seen=True, ties='pessimistic')"
     )
+
+
+def test_ranking_scores_match_the_metric_functions_and_hand_values():
+    from skrec.metrics import ranking_scores
+
+    ranks = np.array([1.0, 2.0, 4.0, np.inf])
+    got = ranking_scores(ranks, ks=(1, 3), metrics=("hit", "ndcg", "mrr"))
+    assert list(got) == ["hit@1", "ndcg@1", "mrr@1", "hit@3", "ndcg@3", "mrr@3"]
+    assert got["hit@1"] == 0.25 and got["hit@3"] == 0.5
+    assert got["ndcg@3"] == pytest.approx((1 + 1 / np.log2(3)) / 4)
+    assert got["mrr@3"] == pytest.approx((1 + 0.5) / 4)
+    # the same numbers as the public metric functions on ranked lists
+    y_true = [1, 1, 1, 9]
+    y_ranked = [[1, 2, 3, 4], [2, 1, 3, 4], [2, 3, 4, 1], [2, 3, 4, 5]]
+    assert got["hit@3"] == hit_rate_at_k(y_true, y_ranked=y_ranked, k=3)
+    assert got["ndcg@3"] == pytest.approx(ndcg_at_k(y_true, y_ranked=y_ranked, k=3))
+    assert ranking_scores([], ks=5) == {"hit@5": 0.0, "ndcg@5": 0.0}
+    with pytest.raises(ValueError, match="metrics must be"):
+        ranking_scores(ranks, metrics=("recall",))

@@ -35,8 +35,21 @@ def test_learns_cyclic_pattern(fitted, cyclic_test):
     X, y = cyclic_test
     # Fresh rows (other starts and lengths) of the deterministic cycle.
     assert (fitted.predict(X) == y).mean() > 0.9
-    hit1 = fitted.evaluate(X, y, ks=(1,))["HIT@1"]
+    hit1 = fitted.evaluate(X, y, ks=(1,))["hit@1"]
     assert hit1 > 0.9
+
+
+def test_evaluate_names_match_history_and_metrics_old_names_warn(fitted, cyclic_test):
+    from skrec.metrics import ranking_scores
+
+    X, y = cyclic_test
+    scores = fitted.evaluate(X, y, ks=(1, 5))
+    assert list(scores) == ["hit@1", "ndcg@1", "hit@5", "ndcg@5"]
+    assert scores == ranking_scores(fitted.rank(X, y), ks=(1, 5))
+    with pytest.warns(FutureWarning, match="lower-case"):
+        assert scores["HIT@5"] == scores["hit@5"]
+    with pytest.raises(KeyError):
+        scores["recall@5"]
 
 
 def test_same_random_state_same_model(cyclic):
@@ -161,7 +174,7 @@ def test_losses_and_prefix_examples_train(cyclic, cyclic_test):
     X, y = cyclic
     Xt, yt = cyclic_test
     ce = SASRec(**{**TINY, "loss": "ce", "max_epochs": 8}).fit(X, y)
-    assert ce.evaluate(Xt, yt, ks=(1,))["HIT@1"] > 0.9
+    assert ce.evaluate(Xt, yt, ks=(1,))["hit@1"] > 0.9
     pref = SASRec(**{**TINY, "training_examples": "prefixes", "max_epochs": 2}).fit(X, y)
     assert pref.history[-1, "train_batch_count"] > ce.history[-1, "train_batch_count"]
 
@@ -229,7 +242,7 @@ def test_both_batching_paths_learn(cyclic, cyclic_test, batching, skip_padding):
     Xt, yt = cyclic_test
     model = SASRec(**{**TINY, "max_epochs": 12, "batching": batching,
                       "module__skip_padding": skip_padding}).fit(X, y)
-    assert model.evaluate(Xt, yt, ks=(1,))["HIT@1"] > 0.9
+    assert model.evaluate(Xt, yt, ks=(1,))["hit@1"] > 0.9
 
 
 def test_length_batches_are_narrower_than_random(cyclic):

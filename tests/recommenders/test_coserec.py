@@ -23,7 +23,7 @@ def test_ticoserec_learns_cyclic_pattern(cyclic, cyclic_test):
     X, y = cyclic
     Xt, yt = cyclic_test
     model = TiCoSeRec(**{**CL, "max_epochs": 10}).fit(X, y)
-    assert model.evaluate(Xt, yt, ks=(1,))["HIT@1"] > 0.9
+    assert model.evaluate(Xt, yt, ks=(1,))["hit@1"] > 0.9
     cl = model.history[:, "cl_loss"]
     assert cl[0] == 0.0  # model warm-up: next-item loss only
     assert all(v > 0 for v in cl[1:])

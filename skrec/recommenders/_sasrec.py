@@ -13,22 +13,40 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
 from skorch.exceptions import NotInitializedError
 from torch.nn import functional as F
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler
 
+from skrec.metrics import ranking_scores
 from skrec.recommenders._batching import LengthBucketSampler
+from skrec.recommenders._callbacks import RankingScoring, _EarlyStoppingOnValidation
 from skrec.recommenders._data import (
     LastItemSplit,
     SequenceDataset,
     sample_negatives,
 )
+from skrec.recommenders._evaluation import _target_ranks
 from skrec.recommenders._modules import SASRecModule, next_item_loss
 from skrec.sequence import ItemVocabulary, Ragged, check_sequence_frame
 from skrec.utils._random import seeded_torch
 
-__all__ = ["SASRec", "RankingScoring"]
+__all__ = ["SASRec"]
+
+
+class _MetricsDict(dict):
+    """Metrics under skrec's names; the former "HIT@k" keys warn and still work."""
+
+    def __missing__(self, key):
+        if isinstance(key, str) and key.lower() in self and key != key.lower():
+            warnings.warn(
+                f"evaluate() now returns lower-case metric names ({key.lower()!r}, "
+                f"as the history and skrec.metrics); {key!r} will stop working in "
+                "skrec 0.4.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return self[key.lower()]
+        raise KeyError(key)
 
 
 def _identity(batch):
@@ -44,91 +62,6 @@ class _Encoded:
 
     def __len__(self):
         return self.train.n_sequences
-
-
-def _ndcg_hit(ranks, k):
-    ranks = np.asarray(ranks, dtype=np.float64)
-    hit = ranks <= k
-    ndcg = np.where(hit, 1.0 / np.log2(ranks + 1.0), 0.0)
-    return float(hit.mean()) if len(ranks) else 0.0, float(ndcg.mean()) if len(ranks) else 0.0
-
-
-def _target_ranks(scores, targets, seen_rows, seen_items):
-    """1-based full-ranking rank of each target (inf for a miss).
-
-    Ties are pessimistic: items scoring exactly as the target rank before it.
-
-    ``scores`` (batch, n_items) is modified in place: seen items get -inf.
-    A target the user has already seen, or an unknown target (0), is a miss.
-    """
-    keep = seen_items > 0
-    scores[seen_rows[keep], seen_items[keep] - 1] = float("-inf")
-    rows = torch.arange(len(targets), device=scores.device)
-    t_score = scores[rows, (targets - 1).clamp_min(0)]
-    # Pessimistic ties (as skrec.metrics): equal scores rank before the target.
-    ranks = torch.count_nonzero(scores >= t_score[:, None], dim=1).to(torch.float64)
-    miss = (targets <= 0) | torch.isinf(t_score)
-    return torch.where(miss, torch.full_like(ranks, float("inf")), ranks)
-
-
-class RankingScoring(Callback):
-    """Record full-ranking HIT@k and NDCG@k of the validation split each epoch.
-
-    The ranks are computed by the net's ``validation_step`` (all items ranked,
-    the user's seen items excluded); this callback averages them into
-    ``valid_hit@k`` and ``valid_ndcg@k`` in the history for every cut-off
-    ``k``, plus ``valid_ndcg@k_best`` for the first one.
-
-    Parameters
-    ----------
-    k : int or tuple of int, default=10
-        Cut-off(s).
-
-    Examples
-    --------
-    >>> cb = RankingScoring(k=(20, 10))
-    >>> cb.k
-    (20, 10)
-    """
-
-    def __init__(self, k=10):
-        self.k = k
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.ranks_ = []
-
-    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
-        if not training and y_pred is not None:
-            self.ranks_.append(y_pred.detach().cpu().numpy())
-
-    def on_epoch_end(self, net, **kwargs):
-        if not self.ranks_:
-            return
-        ranks = np.concatenate(self.ranks_)
-        ks = (self.k,) if isinstance(self.k, numbers.Integral) else tuple(self.k)
-        for i, k in enumerate(ks):
-            hit, ndcg = _ndcg_hit(ranks, k)
-            name = f"valid_ndcg@{k}"
-            net.history.record(f"valid_hit@{k}", hit)
-            net.history.record(name, ndcg)
-            if i == 0:
-                best = [h[name] for h in net.history[:-1] if name in h]
-                net.history.record(name + "_best", not best or ndcg > max(best))
-        self.ranks_ = []
-
-
-class _EarlyStoppingOnValidation(EarlyStopping):
-    """EarlyStopping that stays idle when there is no validation split."""
-
-    def on_epoch_end(self, net, **kwargs):
-        if self.monitor not in net.history[-1]:
-            return
-        super().on_epoch_end(net, **kwargs)
-
-    def on_train_end(self, net, **kwargs):
-        if len(net.history) == 0:
-            return
-        super().on_train_end(net, **kwargs)
 
 
 class SASRec(NeuralNet):
@@ -840,22 +773,23 @@ class SASRec(NeuralNet):
         -------
         ndcg : float
         """
-        return _ndcg_hit(self.rank(X, y), 10)[1]
+        return ranking_scores(self.rank(X, y), ks=10, metrics=("ndcg",))["ndcg@10"]
 
     def evaluate(self, X, y, ks=(5, 10, 20)):
         """HIT@k and NDCG@k of the next items ``y`` for every ``k`` in ``ks``.
 
+        Full ranking, the user's seen items excluded, computed by
+        :func:`skrec.metrics.ranking_scores`.
+
         Returns
         -------
         metrics : dict
-            ``{"HIT@5": ..., "NDCG@5": ..., ...}``.
+            ``{"hit@5": ..., "ndcg@5": ..., ...}``, the names of the history
+            (``valid_hit@5``, ...) and of :mod:`skrec.metrics`. The former
+            upper-case keys (``"HIT@5"``) still work and warn
+            (``FutureWarning``; removed in skrec 0.4).
         """
-        ranks = self.rank(X, y)
-        out = {}
-        for k in ks:
-            hit, ndcg = _ndcg_hit(ranks, k)
-            out[f"HIT@{k}"], out[f"NDCG@{k}"] = hit, ndcg
-        return out
+        return _MetricsDict(ranking_scores(self.rank(X, y), ks=ks))
 
     # ------------------------------------------------------------ persistence
     def load_params(self, f_params=None, *args, **kwargs):
