@@ -6,12 +6,10 @@ can also be used directly.
 """
 
 from skrec.multitask._gradients import htl_adjust_gradients
+from skrec.multitask._loss import MultiTaskLoss
 from skrec.multitask._modules import PLE, FeatureEmbedding, HTLNet, MMoE, SharedBottom
-from skrec.multitask._net import (
-    MultiTaskLoss,
-    MultiTaskNet,
-    make_task_scorer,
-)
+from skrec.multitask._net import MultiTaskNet
+from skrec.multitask._scoring import make_task_scorer
 from skrec.multitask._tasks import TASK_KINDS, Task  # noqa: F401  (importable, not API-listed)
 
 __all__ = [

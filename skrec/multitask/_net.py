@@ -6,15 +6,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import ClassifierTags, RegressorTags
-from sklearn.metrics import (
-    accuracy_score,
-    average_precision_score,
-    log_loss,
-    mean_absolute_error,
-    mean_squared_error,
-    r2_score,
-    roc_auc_score,
-)
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -25,10 +16,16 @@ from skorch import NeuralNet
 from skorch.dataset import Dataset, unpack_data
 from skorch.utils import to_tensor
 from torch import nn
-from torch.nn import functional as F
 
+from skrec.multitask._batches import _ArrayBatches
+from skrec.multitask._features import (
+    encode_categorical_codes,
+    resolve_categorical_features,
+)
 from skrec.multitask._gradients import htl_adjust_gradients
+from skrec.multitask._loss import MultiTaskLoss
 from skrec.multitask._modules import PLE, HTLNet, MMoE, SharedBottom
+from skrec.multitask._scoring import _DEFAULT_METRIC, _decode, _metric
 from skrec.multitask._tasks import (
     as_target_frame,
     encode_targets,
@@ -38,7 +35,7 @@ from skrec.multitask._tasks import (
 from skrec.optim import _AdaTaskBase
 from skrec.utils._random import seeded_torch, torch_seed
 
-__all__ = ["MultiTaskNet", "MultiTaskLoss", "make_task_scorer", "ARCHITECTURES"]
+__all__ = ["MultiTaskNet", "ARCHITECTURES"]
 
 ARCHITECTURES = {
     "shared_bottom": SharedBottom,
@@ -46,168 +43,6 @@ ARCHITECTURES = {
     "ple": PLE,
     "htlnet": HTLNet,
 }
-
-_METRICS = {
-    "roc_auc": ("proba", ("binary", "multiclass")),
-    "average_precision": ("proba", ("binary",)),
-    "neg_log_loss": ("proba", ("binary", "multiclass")),
-    "accuracy": ("label", ("binary", "multiclass")),
-    "r2": ("value", ("regression",)),
-    "neg_mean_squared_error": ("value", ("regression",)),
-    "neg_root_mean_squared_error": ("value", ("regression",)),
-    "neg_mean_absolute_error": ("value", ("regression",)),
-}
-_DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}
-
-
-class MultiTaskLoss(nn.Module):
-    """Per-task losses: BCE (binary), cross-entropy (multiclass), MSE (regression).
-
-    Parameters
-    ----------
-    task_kinds : list of str
-        Kind of every task.
-    task_dims : list of int
-        Number of outputs of every task (columns of the prediction).
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skrec.multitask import MultiTaskLoss
-    >>> loss = MultiTaskLoss(["binary", "regression"], [1, 1])
-    >>> loss(torch.zeros(2, 2), torch.tensor([[1.0, 1.0], [0.0, -1.0]]))
-    tensor([0.6931, 1.0000])
-    """
-
-    def __init__(self, task_kinds, task_dims):
-        super().__init__()
-        self.task_kinds = list(task_kinds)
-        self.task_dims = list(task_dims)
-
-    def forward(self, y_pred, y_true):
-        out = []
-        start = 0
-        for j, (kind, dim) in enumerate(zip(self.task_kinds, self.task_dims)):
-            pred = y_pred[:, start : start + dim]
-            start += dim
-            target = y_true[:, j]
-            if kind == "binary":
-                out.append(
-                    F.binary_cross_entropy_with_logits(
-                        pred[:, 0], target.to(pred.dtype)
-                    )
-                )
-            elif kind == "multiclass":
-                out.append(F.cross_entropy(pred, target.long()))
-            else:
-                out.append(F.mse_loss(pred[:, 0], target.to(pred.dtype)))
-        return torch.stack(out)
-
-
-def _metric(metric, task, y_true, out):
-    """Score one task: ``out`` is the raw network output slice (n, dim)."""
-    if callable(metric):
-        return float(
-            metric(
-                y_true,
-                _decode(task, out, "value" if task.kind == "regression" else "proba"),
-            )
-        )
-    if metric not in _METRICS:
-        raise ValueError(
-            f"Unknown metric {metric!r}; use one of {sorted(_METRICS)} or a callable."
-        )
-    what, kinds = _METRICS[metric]
-    if task.kind not in kinds:
-        raise ValueError(
-            f"Metric {metric!r} does not apply to the {task.kind} task {task.name!r}."
-        )
-    pred = _decode(task, out, what)
-    if metric == "roc_auc":
-        if task.kind == "binary":
-            return roc_auc_score(y_true, pred[:, 1])
-        return roc_auc_score(y_true, pred, multi_class="ovr", labels=task.classes)
-    if metric == "average_precision":
-        return average_precision_score(y_true == task.classes[1], pred[:, 1])
-    if metric == "neg_log_loss":
-        return -log_loss(y_true, pred, labels=task.classes)
-    if metric == "accuracy":
-        return accuracy_score(y_true, pred)
-    if metric == "r2":
-        return r2_score(y_true, pred)
-    if metric == "neg_mean_squared_error":
-        return -mean_squared_error(y_true, pred)
-    if metric == "neg_root_mean_squared_error":
-        return -float(np.sqrt(mean_squared_error(y_true, pred)))
-    return -mean_absolute_error(y_true, pred)
-
-
-def _decode(task, out, what):
-    """Turn a raw output slice into labels, probabilities or values."""
-    if task.kind == "regression":
-        return out[:, 0].astype(np.float64) * task.scale + task.mean
-    if task.kind == "binary":
-        p = 1.0 / (1.0 + np.exp(-out[:, 0].astype(np.float64)))
-        proba = np.column_stack([1.0 - p, p])
-    else:
-        z = out.astype(np.float64)
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        proba = z / z.sum(axis=1, keepdims=True)
-    if what == "proba":
-        return proba
-    return task.classes[proba.argmax(axis=1)]
-
-
-class _TaskScorer:
-    """Picklable scorer ``(estimator, X, y) -> float`` (see make_task_scorer)."""
-
-    def __init__(self, task=None, metric=None):
-        self.task = task
-        self.metric = metric
-
-    def __call__(self, estimator, X, y):
-        if self.task is None:
-            if self.metric is None:
-                return estimator.score(X, y)
-            scores = estimator.task_scores(X, y, scoring=self.metric)
-            return float(np.mean(list(scores.values())))
-        return estimator.task_scores(X, y, scoring={self.task: self.metric})[self.task]
-
-    def __repr__(self):
-        return f"make_task_scorer(task={self.task!r}, metric={self.metric!r})"
-
-
-def make_task_scorer(task=None, metric=None):
-    """Build a scorer for :class:`MultiTaskNet` usable as ``GridSearchCV(scoring=...)``.
-
-    Parameters
-    ----------
-    task : str or None, default=None
-        Name of the task to score (``tasks_`` names); ``None`` averages over
-        all tasks.
-    metric : str, callable or None, default=None
-        One of ``"roc_auc"``, ``"average_precision"``, ``"neg_log_loss"``,
-        ``"accuracy"`` (classification tasks), ``"r2"``,
-        ``"neg_mean_squared_error"``, ``"neg_root_mean_squared_error"``,
-        ``"neg_mean_absolute_error"`` (regression tasks), or a callable
-        ``metric(y_true, y_score)`` receiving probabilities for classification
-        tasks and values for regression tasks (greater is better). ``None``
-        uses the task's default: ROC AUC (binary), accuracy (multiclass),
-        R^2 (regression).
-
-    Returns
-    -------
-    scorer : callable
-        ``scorer(estimator, X, y) -> float``.
-
-    Examples
-    --------
-    >>> from skrec.multitask import make_task_scorer
-    >>> make_task_scorer("spend", "r2")
-    make_task_scorer(task='spend', metric='r2')
-    """
-    return _TaskScorer(task, metric)
-
 
 def _declared_kinds(tasks):
     """Kinds declared by the ``tasks`` parameter, or None when inferred."""
@@ -232,38 +67,29 @@ def _declared_kinds(tasks):
     return kinds
 
 
-class _ArrayBatches:
-    """Mini-batches sliced from whole tensors (no per-row Python work).
+def _architecture_params(net, cls):
+    """The net's parameters that the architecture ``cls`` takes.
 
-    Used instead of a ``DataLoader`` over skorch's per-sample ``Dataset`` when
-    the data are plain arrays; shuffles with torch's global generator (seeded
-    by ``random_state`` in fit).
+    Looked up along ``cls``'s MRO, so a subclass of a built-in architecture
+    receives its parent's parameters (and ``module__*`` for its own).
     """
-
-    def __init__(self, X, y, batch_size, shuffle):
-        self.X = self._tensor(X)
-        self.y = None if y is None else self._tensor(y)
-        self.batch_size = len(self.X) if batch_size == -1 else int(batch_size)
-        self.shuffle = shuffle
-
-    @staticmethod
-    def _tensor(a):
-        # read-only arrays (e.g. memory maps) are copied: torch wants writable memory
-        return torch.from_numpy(a if a.flags.writeable else a.copy())
-
-    def __len__(self):
-        return -(-len(self.X) // self.batch_size)
-
-    def __iter__(self):
-        n = len(self.X)
-        order = torch.randperm(n) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            if order is None:
-                sl = slice(start, start + self.batch_size)
-                yield self.X[sl], (None if self.y is None else self.y[sl])
-            else:
-                idx = order[start : start + self.batch_size]
-                yield self.X[idx], (None if self.y is None else self.y[idx])
+    hidden, tower = tuple(net.hidden_units), tuple(net.tower_units)
+    table = {
+        SharedBottom: lambda: dict(bottom_units=hidden, tower_units=tower,
+                                   dropout=net.dropout),
+        MMoE: lambda: dict(n_experts=net.n_experts, expert_units=hidden,
+                           tower_units=tower, dropout=net.dropout),
+        PLE: lambda: dict(n_levels=net.n_levels, n_shared_experts=net.n_shared_experts,
+                          n_task_experts=net.n_task_experts, expert_units=hidden,
+                          tower_units=tower, dropout=net.dropout),
+        HTLNet: lambda: dict(tower_units=hidden + tower,
+                             label_embedding_dim=net.label_embedding_dim,
+                             tau=net.gumbel_tau, dropout=net.dropout),
+    }
+    for base in cls.__mro__:
+        if base in table:
+            return table[base]()
+    return {}
 
 
 def _has_classification_task(net):
@@ -641,54 +467,16 @@ class MultiTaskNet(NeuralNet):
         return self._encode_categoricals(Xt, fit=reset)
 
     def _resolve_categorical(self, Xt):
-        cf = self.categorical_features
-        n = Xt.shape[1]
-        if cf is None:
-            idx = np.array([], dtype=int)
-        else:
-            cf = np.asarray(cf)
-            if cf.dtype == bool:
-                if cf.shape != (n,):
-                    raise ValueError(
-                        f"A boolean categorical_features mask needs {n} entries."
-                    )
-                idx = np.flatnonzero(cf)
-            elif cf.dtype.kind in "iu":
-                idx = cf.astype(int)
-                if idx.size and (idx.min() < 0 or idx.max() >= n):
-                    raise ValueError(
-                        f"categorical_features {idx.tolist()} out of range for {n} columns."
-                    )
-            else:
-                names = getattr(self, "feature_names_in_", None)
-                if names is None:
-                    raise ValueError(
-                        "categorical_features given by name need X as a DataFrame."
-                    )
-                lookup = {str(c): i for i, c in enumerate(names)}
-                missing = [c for c in cf.tolist() if str(c) not in lookup]
-                if missing:
-                    raise ValueError(
-                        f"categorical_features {missing} are not columns of X."
-                    )
-                idx = np.array([lookup[str(c)] for c in cf.tolist()], dtype=int)
-        self.categorical_features_ = np.unique(idx)
+        self.categorical_features_ = resolve_categorical_features(
+            self.categorical_features, Xt.shape[1], getattr(self, "feature_names_in_", None)
+        )
 
     def _encode_categoricals(self, Xt, fit):
-        idx = self.categorical_features_
-        if idx.size == 0:
-            return Xt
-        codes = Xt[:, idx]
-        if np.any(codes < 0) or np.any(codes != np.round(codes)):
-            raise ValueError(
-                "categorical_features columns must hold non-negative integer codes; encode "
-                "them with sklearn.preprocessing.OrdinalEncoder first."
-            )
-        if fit:
-            self.cardinalities_ = [int(m) + 2 for m in codes.max(axis=0)]
-        unknown = np.asarray(self.cardinalities_) - 1
-        Xt = Xt.copy()
-        Xt[:, idx] = np.minimum(codes, unknown)
+        Xt, cardinalities = encode_categorical_codes(
+            Xt, self.categorical_features_, None if fit else getattr(self, "cardinalities_", None)
+        )
+        if fit and self.categorical_features_.size:
+            self.cardinalities_ = cardinalities
         return Xt
 
     # ------------------------------------------------------------------ #
@@ -706,32 +494,7 @@ class MultiTaskNet(NeuralNet):
             else [],
             embedding_dim=self.embedding_dim,
         )
-        hidden, tower = tuple(self.hidden_units), tuple(self.tower_units)
-        if cls is SharedBottom:
-            params.update(bottom_units=hidden, tower_units=tower, dropout=self.dropout)
-        elif cls is MMoE:
-            params.update(
-                n_experts=self.n_experts,
-                expert_units=hidden,
-                tower_units=tower,
-                dropout=self.dropout,
-            )
-        elif cls is PLE:
-            params.update(
-                n_levels=self.n_levels,
-                n_shared_experts=self.n_shared_experts,
-                n_task_experts=self.n_task_experts,
-                expert_units=hidden,
-                tower_units=tower,
-                dropout=self.dropout,
-            )
-        elif cls is HTLNet:
-            params.update(
-                tower_units=hidden + tower,
-                label_embedding_dim=self.label_embedding_dim,
-                tau=self.gumbel_tau,
-                dropout=self.dropout,
-            )
+        params.update(_architecture_params(self, cls))
         params.update(self.get_params_for("module"))
         self.module_ = cls(**params)
         return self

@@ -377,3 +377,17 @@ def test_custom_module_class(data):
     net = _net(architecture=Linear, module__scale=2.0, optimizer=AdaTaskAdam).fit(X, y)
     assert net.module_.scale == 2.0
     assert net.predict(X).shape == (len(X), 3)
+
+
+def test_subclass_of_a_built_in_architecture_gets_its_parameters(data):
+    from skrec.multitask import MMoE
+
+    class CountingMMoE(MMoE):
+        def __init__(self, *, extra=0, **kwargs):
+            super().__init__(**kwargs)
+            self.extra = extra
+
+    X, y = data
+    net = _net(architecture=CountingMMoE, n_experts=5, module__extra=3).fit(X, y)
+    assert isinstance(net.module_, CountingMMoE) and net.module_.extra == 3
+    assert net.module_.experts.weights[0].shape[0] == 5  # n_experts reached it

@@ -1,0 +1,37 @@
+"""Mini-batches sliced from whole tensors for the multi-task network."""
+
+import torch
+
+
+class _ArrayBatches:
+    """Mini-batches sliced from whole tensors (no per-row Python work).
+
+    Used instead of a ``DataLoader`` over skorch's per-sample ``Dataset`` when
+    the data are plain arrays; shuffles with torch's global generator (seeded
+    by ``random_state`` in fit).
+    """
+
+    def __init__(self, X, y, batch_size, shuffle):
+        self.X = self._tensor(X)
+        self.y = None if y is None else self._tensor(y)
+        self.batch_size = len(self.X) if batch_size == -1 else int(batch_size)
+        self.shuffle = shuffle
+
+    @staticmethod
+    def _tensor(a):
+        # read-only arrays (e.g. memory maps) are copied: torch wants writable memory
+        return torch.from_numpy(a if a.flags.writeable else a.copy())
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = torch.randperm(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                sl = slice(start, start + self.batch_size)
+                yield self.X[sl], (None if self.y is None else self.y[sl])
+            else:
+                idx = order[start : start + self.batch_size]
+                yield self.X[idx], (None if self.y is None else self.y[idx])
