@@ -145,6 +145,7 @@ def make_net(seed, arch_kwargs, opt_kwargs, args, **extra):
         batch_size=args.batch_size,
         lr=args.lr,
         random_state=seed,
+        verbose=0,
     )
     params.update(arch_kwargs)
     params.update(opt_kwargs)

@@ -59,6 +59,7 @@ for name, task_aware in [("Adam", False), ("AdaTask-Adam", True)]:
         optimizer__task_aware=task_aware,
         lr=0.003,
         max_epochs=EPOCHS,
+        verbose=0,
         batch_size=64,
         callbacks=[TaskDominance()],
         random_state=0,

@@ -15,7 +15,14 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skrec.sequence import ITEMS, TIMESTAMPS, Ragged, from_ragged, to_ragged
+from skrec.sequence import (
+    ITEMS,
+    TIMESTAMPS,
+    Ragged,
+    check_item_ids,
+    from_ragged,
+    to_ragged,
+)
 
 __all__ = ["SequenceEncoder"]
 
@@ -440,15 +447,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return self._decode(arr)
 
     def _decode(self, codes):
-        codes = np.asarray(codes)
-        if codes.dtype.kind == "f":
-            if not np.isfinite(codes).all() or (codes != np.round(codes)).any():
-                raise ValueError("Encoded item ids must be integers.")
-        elif codes.dtype.kind not in "iu":
-            raise TypeError(
-                f"Encoded item ids must be integers, got dtype {codes.dtype}."
-            )
-        codes = codes.astype(np.int64)
+        codes = check_item_ids(codes, "the encoded ids", min_id=None)
         bad = (codes < 1) | (codes > self.n_items_)
         if bad.any():
             raise ValueError(

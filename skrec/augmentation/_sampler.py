@@ -9,6 +9,7 @@ from imblearn.base import BaseSampler
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from ..sampling._base import check_strategy_dict
 from ..sequence import (
     ITEMS,
     TIMESTAMPS,
@@ -174,16 +175,10 @@ class AugmentationSampler(BaseSampler):
             return None
         if callable(strategy):
             strategy = strategy(y)
-        if isinstance(strategy, dict):
-            bad = {k: v for k, v in strategy.items()
-                   if not isinstance(v, Integral) or isinstance(v, bool) or v < 0}
-            if bad:
-                raise ValueError(
-                    "sampling_strategy must map class labels to non-negative integer "
-                    f"numbers of copies per row; got {bad}."
-                )
-            return dict(strategy)
         counts = Counter(y.tolist())
+        if isinstance(strategy, dict):
+            # Values are copies per row of the class (not target sizes).
+            return check_strategy_dict(strategy, counts, what="class")
         if len(counts) < 2:
             raise ValueError(
                 f"sampling_strategy={strategy!r} needs at least two classes in y, got "

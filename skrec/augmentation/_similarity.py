@@ -16,7 +16,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skrec.sequence import check_ragged, check_sequence_frame, segment_ids
+from skrec.sequence import (
+    ItemVocabulary,
+    check_item_ids,
+    check_ragged,
+    check_sequence_frame,
+    segment_ids,
+)
 from skrec.utils._random import torch_seed
 
 from ._item2vec import item2vec_tables
@@ -354,13 +360,8 @@ class ItemSimilarity(BaseEstimator):
 
     def _rows(self, ids):
         """Table row of each id and whether the id is known (0 is row 0)."""
-        n = len(self.items_)
-        if not self._compact():
-            known = ids < n
-            return np.where(known, ids, 0), known
-        pos = np.minimum(np.searchsorted(self.items_, ids), n - 1)
-        known = self.items_[pos] == ids
-        return np.where(known, pos, 0), known
+        rows, unknown = ItemVocabulary(self.items_).encode(ids)
+        return rows, ~unknown
 
     def _check_hybrid_methods(self):
         methods = tuple(self.hybrid_methods)
@@ -530,26 +531,7 @@ class ItemSimilarity(BaseEstimator):
         return int(k)
 
     def _check_ids(self, items, name):
-        ids = np.asarray(items)
-        if ids.dtype == object or ids.dtype.kind not in "iu":
-            if ids.size == 0:
-                ids = ids.astype(np.int64)
-            elif (
-                ids.dtype.kind == "f"
-                and np.all(np.isfinite(ids))
-                and np.all(ids == np.round(ids))
-            ):
-                ids = ids.astype(np.int64)
-            else:
-                raise TypeError(
-                    f"{name} must hold integer item ids, got dtype {ids.dtype}."
-                )
-        ids = ids.astype(np.int64, copy=False)
-        if (ids < 0).any():
-            raise ValueError(
-                f"{name} holds negative item ids; encoded ids are >= 0 (0 is padding)."
-            )
-        return ids
+        return check_item_ids(items, name)
 
 
 def _combine_tables(tables, row_ids=None):

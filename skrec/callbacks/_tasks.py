@@ -58,7 +58,7 @@ class TaskDominance(Callback):
     >>> y = np.column_stack([X[:, 0] > 0, 100 * X[:, 1]])
     >>> net = MultiTaskNet(tasks=["binary", "regression"], standardize_targets=False,
     ...                    optimizer=AdaTaskAdam, optimizer__task_aware=False,
-    ...                    callbacks=[TaskDominance()], max_epochs=2, random_state=0)
+    ...                    callbacks=[TaskDominance()], max_epochs=2, random_state=0, verbose=0)
     >>> shares = net.fit(X, y).history[-1, "task_dominance"]["bottom.0"]
     >>> len(shares), shares[1] > shares[0]   # the large regression loss dominates
     (2, True)
@@ -143,7 +143,7 @@ class ProgressiveTaskWeighting(Callback):
     >>> y = np.column_stack([X[:, 0] > 0, X[:, 0] + X[:, 1]])
     >>> cb = ProgressiveTaskWeighting(easy=["task0"], hard=["task1"])
     >>> net = MultiTaskNet(tasks=["binary", "regression"], callbacks=[cb],
-    ...                    max_epochs=3, random_state=0).fit(X, y)
+    ...                    max_epochs=3, random_state=0, verbose=0).fit(X, y)
     >>> net.history[:, "task_weights"]
     [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
     """

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from skrec.sequence import Ragged, segment_ids, to_ragged
+from skrec.sequence import Ragged, check_item_ids, segment_ids, to_ragged
 
 __all__ = [
     "rank_of_target",
@@ -36,12 +36,7 @@ def _check_y_true(y_true, n_rows=None):
         raise ValueError(
             f"y_true must be 1-D (one relevant item id per row), got shape {y.shape}."
         )
-    if y.dtype.kind == "f":
-        if not np.isfinite(y).all() or (y != np.round(y)).any():
-            raise ValueError("y_true must hold integer item ids (no NaN/inf).")
-    elif y.dtype.kind not in "iu" or y.dtype.kind == "b":
-        raise TypeError(f"y_true must hold integer item ids, got dtype {y.dtype}.")
-    y = y.astype(np.int64)
+    y = check_item_ids(y, "y_true", min_id=None)
     if n_rows is not None and len(y) != n_rows:
         raise ValueError(
             f"y_true has {len(y)} rows but the predictions have {n_rows}; they "
@@ -49,11 +44,7 @@ def _check_y_true(y_true, n_rows=None):
         )
     if len(y) == 0:
         raise ValueError("y_true is empty; pass at least one row.")
-    if (y < 1).any():
-        raise ValueError(
-            f"Item ids in y_true must be positive (0 is padding); got {int(y.min())}."
-        )
-    return y
+    return check_item_ids(y, "y_true", min_id=1)
 
 
 def _check_scores(scores):
@@ -103,8 +94,7 @@ def _seen_pairs(exclude, n_rows):
         lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=n)
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         cols = np.concatenate(seqs) if n and lengths.sum() else np.zeros(0)
-        if cols.dtype.kind == "f" and (cols != np.round(cols)).any():
-            raise ValueError("exclude must hold integer item ids.")
+        cols = check_item_ids(cols, "exclude", min_id=None)
     if n != n_rows:
         raise ValueError(
             f"exclude describes {n} rows but the predictions have {n_rows}; pass one "
@@ -237,16 +227,9 @@ def _rank_in_lists(y_ranked, y_true, exclude):
             "y_ranked must be 2-D, shape (n_rows, n_ranked), item ids best first; "
             f"got shape {lists.shape}."
         )
-    if lists.dtype.kind == "f":
-        if not np.isfinite(lists).all() or (lists != np.round(lists)).any():
-            raise ValueError("y_ranked must hold integer item ids.")
-    elif lists.dtype.kind not in "iu":
-        raise TypeError(f"y_ranked must hold integer item ids, got {lists.dtype}.")
-    lists = lists.astype(np.int64)
+    lists = check_item_ids(lists, "y_ranked")
     n = lists.shape[0]
     y = _check_y_true(y_true, n)
-    if (lists < 0).any():
-        raise ValueError("y_ranked holds negative item ids.")
     srt = np.sort(lists, axis=1)
     dup = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] != 0)
     if dup.any():

@@ -189,8 +189,9 @@ class MultiTaskNet(NeuralNet):
         everything, as an outer cross-validation expects.
     callbacks : list or None, default=None
         skorch callbacks, e.g. :class:`skrec.callbacks.TaskDominance`.
-    verbose : int, default=0
-        1 prints skorch's epoch table.
+    verbose : int, default=1
+        1 prints skorch's epoch table (the default of every torch estimator
+        of skrec, as in skorch); 0 trains silently.
     device : str, default="cpu"
         Torch device.
     **kwargs
@@ -250,7 +251,7 @@ class MultiTaskNet(NeuralNet):
     >>> amount = click * (2 + X[:, 1])
     >>> y = np.column_stack([click, amount])
     >>> net = MultiTaskNet(tasks=["binary", "regression"], architecture="mmoe",
-    ...                    max_epochs=5, lr=0.01, random_state=0)
+    ...                    max_epochs=5, lr=0.01, random_state=0, verbose=0)
     >>> net.fit(X, y).predict(X[:2]).shape
     (2, 2)
     >>> net.task_names_
@@ -288,7 +289,7 @@ class MultiTaskNet(NeuralNet):
         batch_size=128,
         train_split=None,
         callbacks=None,
-        verbose=0,
+        verbose=1,
         device="cpu",
         **kwargs,
     ):

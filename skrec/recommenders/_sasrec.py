@@ -27,10 +27,29 @@ from skrec.recommenders._data import (
 )
 from skrec.recommenders._evaluation import _target_ranks
 from skrec.recommenders._modules import SASRecModule, next_item_loss
-from skrec.sequence import ItemVocabulary, Ragged, check_sequence_frame
-from skrec.utils._random import seeded_torch
+from skrec.sequence import ItemVocabulary, Ragged, check_item_ids, check_sequence_frame
+from skrec.utils._random import check_generator, seeded_torch
 
 __all__ = ["SASRec"]
+
+
+def _apply_shortcuts(kwargs, shortcuts, prefix="optimizer"):
+    """Fill ``kwargs`` from top-level shortcut parameters, never silently.
+
+    A ``<prefix>__<name>`` given as well as a different shortcut value used to
+    win silently; it still wins, with a ``FutureWarning`` (an error in skrec
+    0.4): set the shortcut instead.
+    """
+    for name, value in shortcuts.items():
+        if name in kwargs and kwargs[name] != value:
+            warnings.warn(
+                f"{prefix}__{name}={kwargs[name]!r} overrides {name}={value!r}; set "
+                f"{name} (the documented shortcut) instead. Conflicting values will "
+                "raise an error in skrec 0.4.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        kwargs.setdefault(name, value)
 
 
 class _MetricsDict(dict):
@@ -169,9 +188,11 @@ class SASRec(NeuralNet):
         for item id ``j``). ``None`` means the highest id seen in ``fit``. Set
         it when validation targets may hold ids absent from the training rows,
         e.g. with :func:`skrec.metrics.make_ranking_scorer` in a grid search.
-    random_state : int, numpy Generator or None, default=None
+    random_state : int, RandomState, numpy Generator or None, default=None
         Seeds weight initialisation, dropout, shuffling, negatives and
-        augmentation; an int gives bit-identical results on the same machine.
+        augmentation; an int gives bit-identical results on the same machine
+        (a RandomState or Generator is drawn from, so refits continue its
+        stream, as in scikit-learn).
     callbacks, warm_start, verbose, device
         As in :class:`skorch.NeuralNet`.
     **kwargs
@@ -233,7 +254,7 @@ class SASRec(NeuralNet):
         "train_split": [StrOptions({"leave_last_out"}), callable, None],
         "handle_unknown": [StrOptions({"warn", "ignore", "error"})],
         "max_item_id": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
+        "random_state": ["random_state", np.random.Generator],
     }
 
     def __init__(
@@ -367,12 +388,12 @@ class SASRec(NeuralNet):
             "optimizer", self.get_all_learnable_params()
         )
         if self.optimizer is torch.optim.Adam:
-            kwargs.setdefault("betas", tuple(self.betas))
+            _apply_shortcuts(kwargs, {"betas": tuple(self.betas)})
             # One fused kernel for all parameters instead of ~10 small ops per
             # tensor: the optimizer step was a sixth of a CPU training step.
             if "foreach" not in kwargs:
                 kwargs.setdefault("fused", True)
-        kwargs.setdefault("weight_decay", self.weight_decay)
+        _apply_shortcuts(kwargs, {"weight_decay": self.weight_decay})
         self.optimizer_ = self.optimizer(*args, **kwargs)
         return self
 
@@ -400,17 +421,7 @@ class SASRec(NeuralNet):
                 f"y must be a 1-D array with one next item per row of X "
                 f"({n_rows} rows), got shape {y.shape}."
             )
-        if y.dtype.kind == "f":
-            if not np.isfinite(y).all():
-                raise ValueError("y contains NaN or infinite values.")
-            if (y != np.round(y)).any():
-                raise ValueError("y must hold integer item ids.")
-        elif y.dtype.kind not in "iu":
-            raise TypeError(f"y must hold integer item ids, got dtype {y.dtype}.")
-        y = y.astype(np.int64)
-        if (y <= 0).any():
-            raise ValueError("Item ids in y must be positive (0 is padding).")
-        return y
+        return check_item_ids(y, "y", min_id=1)
 
     def _encode(self, ragged, where):
         internal, unknown = ItemVocabulary(self.items_).encode(ragged.items)
@@ -439,10 +450,7 @@ class SASRec(NeuralNet):
         if refit:
             self.items_ = np.unique(ragged.items)
             self.n_items_ = len(self.items_)
-            self.rng_ = np.random.default_rng(
-                self.random_state if not isinstance(self.random_state, np.random.RandomState)
-                else self.random_state.randint(2**31)
-            )
+            self.rng_ = check_generator(self.random_state)
         if not (ragged.lengths >= 2).any():
             raise ValueError(
                 "No training pair: every sequence has fewer than 2 items. "
@@ -819,7 +827,7 @@ class SASRec(NeuralNet):
             self.items_ = state["item_ids"].numpy().astype(np.int64)
             self.n_items_ = len(self.items_)
             if not hasattr(self, "rng_"):
-                self.rng_ = np.random.default_rng(self.random_state)
+                self.rng_ = check_generator(self.random_state)
             self.initialize()
         super().load_params(f_params, *args, **kwargs)
         return self

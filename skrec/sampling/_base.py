@@ -1,5 +1,7 @@
 """Validation shared by skrec's samplers (one place, as in imbalanced-learn)."""
 
+import numbers
+
 import numpy as np
 from imblearn.utils import check_target_type
 from sklearn.utils.validation import validate_data
@@ -72,3 +74,55 @@ def check_groups(groups, n_samples):
         if np.any(isna(groups)):
             raise ValueError("groups contains missing values; label every row.")
     return groups
+
+
+def check_strategy_dict(strategy, sizes, *, what, direction=None):
+    """Validate a ``sampling_strategy`` dict against the current sizes.
+
+    The one check of a dict ``sampling_strategy`` in skrec, modelled on
+    imbalanced-learn's: every key must name an existing class, group or bin
+    (``sizes`` maps each to its current size) and every value must be a
+    non-negative int; an over-sampler cannot shrink a key below its size and
+    an under-sampler cannot grow it.
+
+    Parameters
+    ----------
+    strategy : dict
+    sizes : dict
+        ``{key: current size}``.
+    what : str
+        What the keys are ("class", "group", "bin"), for the messages.
+    direction : {"over", "under"} or None, default=None
+
+    Returns
+    -------
+    strategy : dict
+        ``{key: int}``, the keys in the order of ``sizes``.
+    """
+    unknown = [k for k in strategy if k not in sizes]
+    if unknown:
+        raise ValueError(
+            f"sampling_strategy names unknown {what}s {sorted(map(str, unknown))}; "
+            f"the {what}s are {list(sizes)}."
+        )
+    out = {}
+    for key in sizes:
+        if key not in strategy:
+            continue
+        value = strategy[key]
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+            raise ValueError(
+                f"sampling_strategy[{key!r}] must be a non-negative int; got {value!r}."
+            )
+        if direction == "over" and value < sizes[key]:
+            raise ValueError(
+                f"sampling_strategy[{key!r}]={value} is below the {what}'s size "
+                f"{sizes[key]}; an over-sampler cannot remove samples."
+            )
+        if direction == "under" and value > sizes[key]:
+            raise ValueError(
+                f"sampling_strategy[{key!r}]={value} is above the {what}'s size "
+                f"{sizes[key]}; an under-sampler cannot add samples."
+            )
+        out[key] = int(value)
+    return out

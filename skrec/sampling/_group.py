@@ -8,7 +8,11 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
-from skrec.sampling._base import check_groups, validate_class_target
+from skrec.sampling._base import (
+    check_groups,
+    check_strategy_dict,
+    validate_class_target,
+)
 from skrec.sampling._temperature import _GroupDrawSampler, _py
 
 __all__ = ["BalancedGroupSampler", "bin_scores"]
@@ -286,18 +290,5 @@ class BalancedGroupSampler(_GroupDrawSampler):
             return np.full(labels.size, target)
         if isinstance(strategy, numbers.Integral):
             return np.full(labels.size, int(strategy))
-        unknown = set(strategy) - set(size_of)
-        if unknown:
-            raise ValueError(
-                f"sampling_strategy names unknown groups {sorted(map(str, unknown))}; "
-                f"the groups are {list(size_of)}."
-            )
-        counts = []
-        for label in size_of:
-            value = strategy.get(label, size_of[label])
-            if not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(
-                    f"sampling_strategy[{label!r}] must be a non-negative int; got {value!r}."
-                )
-            counts.append(int(value))
-        return np.asarray(counts)
+        strategy = check_strategy_dict(strategy, size_of, what="group")
+        return np.asarray([strategy.get(label, size) for label, size in size_of.items()])

@@ -17,7 +17,7 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from skrec.sampling._base import RowSelectionMixin
+from skrec.sampling._base import RowSelectionMixin, check_strategy_dict
 from skrec.sampling._relevance import (
     check_regression_target,
     density_relevance,
@@ -193,29 +193,12 @@ class _BaseRegressionSampler(BaseSampler):
         if isinstance(strategy, str):  # "balance"
             target = np.full(n_bins, int(round(sizes.sum() / n_bins)))
         elif isinstance(strategy, dict):
-            unknown = [b for b in strategy if not (isinstance(b, numbers.Integral) and 0 <= b < n_bins)]
-            if unknown:
-                raise ValueError(
-                    f"sampling_strategy names unknown bins {unknown}; the target has "
-                    f"{n_bins} bins numbered 0..{n_bins - 1} (see bins_ and "
-                    "bin_rare_ after fitting)."
-                )
             target = sizes.copy()
-            for b, c in strategy.items():
-                if not isinstance(c, numbers.Integral) or c < 0:
-                    raise ValueError(
-                        f"sampling_strategy[{b}] must be a non-negative int; got {c!r}."
-                    )
-                if self._direction == "over" and c < sizes[b]:
-                    raise ValueError(
-                        f"sampling_strategy[{b}]={c} is below the bin's size "
-                        f"{sizes[b]}; an over-sampler cannot remove samples."
-                    )
-                if self._direction == "under" and c > sizes[b]:
-                    raise ValueError(
-                        f"sampling_strategy[{b}]={c} is above the bin's size "
-                        f"{sizes[b]}; an under-sampler cannot add samples."
-                    )
+            checked = check_strategy_dict(
+                strategy, {b: int(c) for b, c in enumerate(sizes)}, what="bin",
+                direction=self._direction,
+            )
+            for b, c in checked.items():
                 target[b] = c
             return target
         else:  # float ratio rare / normal, as imbalanced-learn's float

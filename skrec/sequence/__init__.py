@@ -16,7 +16,7 @@ the one owner of:
 * segment sorts and selections for operators: :func:`pack_segment_keys`,
   :func:`sort_segments`, :func:`select_smallest`, :func:`select_before_gaps`,
   :func:`select_random`, :func:`random_window_starts`;
-* the item vocabulary: :class:`ItemVocabulary`.
+* item ids: :class:`ItemVocabulary` and :func:`check_item_ids`.
 
 See the user guide page "Extending skrec" for writing operators and models on
 top of it.
@@ -50,7 +50,7 @@ from ._segments import (
     select_smallest,
     sort_segments,
 )
-from ._vocabulary import ItemVocabulary
+from ._vocabulary import ItemVocabulary, NonIntegerItemIdError, check_item_ids
 
 __all__ = [
     "ITEMS",
@@ -58,6 +58,8 @@ __all__ = [
     "PAD",
     "Ragged",
     "ItemVocabulary",
+    "check_item_ids",
+    "NonIntegerItemIdError",
     "check_sequence_frame",
     "check_ragged",
     "to_ragged",

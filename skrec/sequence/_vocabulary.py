@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["ItemVocabulary"]
+__all__ = ["ItemVocabulary", "check_item_ids", "NonIntegerItemIdError"]
 
 
 class ItemVocabulary:
@@ -38,7 +38,9 @@ class ItemVocabulary:
     """
 
     def __init__(self, items):
-        items = np.unique(np.asarray(items, dtype=np.int64))
+        items = np.asarray(items, dtype=np.int64).ravel()
+        if len(items) > 1 and not (items[1:] > items[:-1]).all():
+            items = np.unique(items)  # sorted distinct ids skip the sort
         self.items = items[items != 0]
         # Ids that are already 1..n map to themselves: skip the search.
         n = len(self.items)
@@ -96,3 +98,78 @@ class ItemVocabulary:
         codes = np.asarray(codes, dtype=np.int64)
         padded = np.concatenate([[0], self.items])
         return padded[codes]
+
+
+class NonIntegerItemIdError(ValueError, TypeError):
+    """Item ids that are numbers but not integers (1.5, NaN, inf).
+
+    Both a ``ValueError`` and a ``TypeError``, so that callers catching either
+    keep working.
+    """
+
+
+def check_item_ids(ids, name="items", *, min_id=0, max_id=None):
+    """Validate item ids and return them as an int64 array (any shape).
+
+    The one check of skrec for item ids outside sequence frames (targets,
+    queries, ranked lists, exclusions, encoded ids).
+
+    Parameters
+    ----------
+    ids : array-like
+        Integer ids, or floats holding integer values.
+    name : str, default="items"
+        How the argument is called in error messages.
+    min_id : int or None, default=0
+        Smallest valid id: 0 accepts the padding id, 1 does not; ``None``
+        checks only that the ids are integers.
+    max_id : int, default=None
+        Largest valid id, if any.
+
+    Returns
+    -------
+    ids : ndarray of int64
+
+    Raises
+    ------
+    TypeError
+        If the ids are not numbers.
+    NonIntegerItemIdError
+        If they are numbers but not integers (also a ``ValueError``).
+    ValueError
+        If an id lies outside ``min_id..max_id``.
+
+    Examples
+    --------
+    >>> check_item_ids([3.0, 1], "y")
+    array([3, 1])
+    >>> check_item_ids([0, 2], "y", min_id=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Item ids in y must be positive (0 is padding); got 0.
+    """
+    arr = np.asarray(ids)
+    if arr.size == 0 and arr.dtype.kind not in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
+            raise NonIntegerItemIdError(
+                f"{name} must hold item ids as integers; found a non-integer, NaN or "
+                "infinite value."
+            )
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold item ids as integers, got dtype {arr.dtype}.")
+    arr = arr.astype(np.int64, copy=False)
+    if arr.size:
+        low = arr.min()
+        if min_id is not None and low < min_id:
+            rule = {0: "non-negative", 1: "positive"}.get(min_id, f"at least {min_id}")
+            raise ValueError(
+                f"Item ids in {name} must be {rule} (0 is padding); got {int(low)}."
+            )
+        if max_id is not None and arr.max() > max_id:
+            raise ValueError(
+                f"Item ids in {name} must lie in {min_id}..{max_id}; got "
+                f"{int(arr.max())}."
+            )
+    return arr

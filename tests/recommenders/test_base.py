@@ -271,3 +271,20 @@ def test_monitor_chooses_the_early_stopping_metric(cyclic):
     assert dict(model.callbacks_)["early_stopping"].monitor == "valid_hit@5"
     with pytest.raises(ValueError, match="monitor"):
         SASRec(**{**TINY, "monitor": "ndcg@10"}).fit(X, y)
+
+
+def test_generator_random_state_and_shortcut_conflicts(cyclic):
+    X, y = cyclic
+    # A numpy Generator is accepted (documented), and seeds reproducibly.
+    a = SASRec(**{**TINY, "random_state": np.random.default_rng(3)}).fit(X, y)
+    b = SASRec(**{**TINY, "random_state": np.random.default_rng(3)}).fit(X, y)
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    # optimizer__weight_decay disagreeing with weight_decay is no longer silent.
+    with pytest.warns(FutureWarning, match="overrides weight_decay"):
+        m = SASRec(**{**TINY, "max_epochs": 1}, weight_decay=0.0,
+                   optimizer__weight_decay=0.5).fit(X, y)
+    assert m.optimizer_.param_groups[0]["weight_decay"] == 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        SASRec(**{**TINY, "max_epochs": 1}, weight_decay=0.5,
+               optimizer__weight_decay=0.5).fit(X, y)
