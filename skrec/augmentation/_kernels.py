@@ -54,16 +54,18 @@ def ti_window_starts(ragged, window, mode, rng):
         return starts
     d, unit = _divide_by_gcd(_gaps_after(ragged))
     # With m gaps per window, m * S2 - S1**2 and the prefix-sum differences
-    # stay below m**2 * max_gap**2: int64 is exact when that fits.
+    # stay below m**2 * max_gap**2: int64 is exact when that fits everywhere.
     m_max, gap_max = float(window[ids].max() - 1), float(d.max())
     if m_max * m_max * gap_max * gap_max < 2.0**62:  # the usual case: one pass
         starts[ids] = _least_variance_windows(ragged, d, unit, ids, window[ids], mode)
         return starts
-    # Largest gap of every sequence decides its arithmetic.
+    # Each sequence's sum of squared gaps decides its arithmetic: a window's
+    # m * S2 and S1**2 (<= m * S2, Cauchy-Schwarz) stay below m * S2_sequence.
     nonempty = np.minimum(ragged.offsets[:-1], max(len(d) - 1, 0))
-    max_gap = np.maximum.reduceat(d, nonempty)[ids].astype(np.float64)
+    df = d.astype(np.float64)
+    s2_seq = np.add.reduceat(df * df, nonempty)[ids]
     m = (window[ids] - 1).astype(np.float64)
-    fits = m * m * max_gap * max_gap < 2.0**62
+    fits = m * s2_seq * (1 + 1e-9) < 2.0**62  # float sums: a relative margin
     wide = ids[~fits]
     exact = ids[fits]
     if len(exact):

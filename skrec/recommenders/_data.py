@@ -177,13 +177,14 @@ class LastItemSplit:
 
     def __call__(self, dataset, y=None, **fit_params):
         r = dataset.ragged
-        lengths = r.lengths
-        has_valid = lengths >= 2
-        ends = r.offsets[1:] - has_valid
-        train = r.gather(r.offsets[:-1], ends - r.offsets[:-1])
+        has_valid = r.lengths >= 2
+        # The same leave-last-out as skrec.model_selection.leave_last_out, on
+        # the Ragged operations: every row without its last item (when it has
+        # two), and those last items as validation targets.
+        train = r.windows(np.zeros(r.n_sequences, dtype=np.int64), r.lengths - has_valid)
         rows = np.flatnonzero(has_valid)
-        valid = r.gather(r.offsets[:-1][rows], ends[rows] - r.offsets[:-1][rows])
-        targets = r.items[r.offsets[1:][rows] - 1]
+        valid = train.take(rows)
+        targets = r.last_items()[rows]
         train_ds = SequenceDataset(
             train, dataset.max_length, examples=getattr(dataset, "examples", "sequences")
         )
