@@ -184,7 +184,10 @@ class TiMask(BaseSequenceAugmenter):
         Id written over masked items. The default, the padding id 0, makes the
         attention of a recommender drop the item while keeping its position
         (item dropout, as in the reference); pass a dedicated id (for example
-        ``n_items + 1``) to learn a ``[MASK]`` token instead.
+        ``n_items + 1``) to learn a ``[MASK]`` token in a model of your own.
+        Inside :class:`~skrec.recommenders.CoSeRec` and ``TiCoSeRec`` only 0
+        is accepted: their views are in internal item ids, where any other
+        value is a real item.
     random_state : int, RandomState, Generator or None, default=None
         Seeds the random positions.
 
