@@ -27,6 +27,30 @@ from skrec.sequence import (
 __all__ = ["SequenceEncoder"]
 
 
+def _parse_iso_dates(col, name):
+    """Parse a column of date strings (ISO 8601) into UTC datetimes.
+
+    Strings without a time zone are read as UTC; booleans and other
+    non-string values are left for the caller to reject.
+    """
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col
+    values = col.dropna()
+    if not len(values) or not all(isinstance(v, str) for v in values.iloc[:1000]):
+        return col
+    parsed = pd.to_datetime(col, format="ISO8601", utc=True, errors="coerce")
+    bad = parsed.isna() & col.notna()
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        raise TypeError(
+            f"Column {name!r} must hold numeric timestamps (for example Unix "
+            "seconds), datetimes or ISO 8601 date strings (2020-09-14, "
+            f"2020-09-14T10:00:00Z); log row {col.index[first]!r} holds "
+            f"{col.iloc[first]!r}."
+        )
+    return parsed
+
+
 def _timestamps_to_int64(col, name):
     """Validate a timestamp column and return int64 values (seconds for datetimes)."""
     if col.isna().any():
@@ -35,6 +59,10 @@ def _timestamps_to_int64(col, name):
             f"{col.index[col.isna().to_numpy()][0]!r}). Drop or impute those "
             "interactions before encoding."
         )
+    if not pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_datetime64_any_dtype(
+        col.dtype
+    ):
+        col = _parse_iso_dates(col, name)
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         if getattr(col.dtype, "tz", None) is not None:
             col = col.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -45,8 +73,7 @@ def _timestamps_to_int64(col, name):
     ):
         raise TypeError(
             f"Column {name!r} must hold numeric timestamps (for example Unix "
-            f"seconds) or datetimes, got dtype {col.dtype}. Convert it with "
-            "pandas.to_datetime or pandas.to_numeric first."
+            f"seconds), datetimes or ISO 8601 date strings, got dtype {col.dtype}."
         )
     else:
         values = col.to_numpy()

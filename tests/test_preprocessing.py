@@ -373,3 +373,19 @@ def test_sequence_frames_with_sklearn_tools(log):
     assert pipe2.named_steps["model"].fit_index_ == X.index.tolist()
     X2 = pickle.loads(pickle.dumps(X))
     pd.testing.assert_frame_equal(X, X2)
+
+
+def test_iso_date_strings_are_timestamps():
+    log = pd.DataFrame({
+        "user_id": ["a", "a", "b", "b"],
+        "item_id": [1, 2, 1, 3],
+        "timestamp": ["2020-09-14T10:00:00", "2020-09-15", "2020-09-14T10:00:00+02:00",
+                      "2021-01-01T00:00:00Z"],
+    })
+    X = SequenceEncoder().fit_transform(log)
+    # UTC seconds; strings without a zone are read as UTC
+    assert X.loc["a", "timestamps"].tolist() == [1600077600, 1600128000]
+    assert X.loc["b", "timestamps"].tolist() == [1600070400, 1609459200]
+    same = log.assign(timestamp=pd.to_datetime(log["timestamp"], format="ISO8601",
+                                               utc=True))
+    pd.testing.assert_frame_equal(SequenceEncoder().fit_transform(same), X)

@@ -27,10 +27,13 @@ _OPERATORS = {
 
 def add_parser(subparsers):
     """Register the ``augment`` sub-command."""
+    from skrec._cli import _HelpFormatter, plain
+
     parser = subparsers.add_parser(
         "augment",
         help="augment the bundled Amazon Beauty sequences and print what changed",
-        description=__doc__.split("\n\n", 1)[1],
+        description=plain(__doc__.split("\n\n", 1)[1]),
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument(
         "--operator", choices=sorted(_OPERATORS), default="length_aware",
@@ -81,12 +84,12 @@ def run(args):
     from .. import augmentation
     from ..datasets import load_beauty
     from ..sequence import to_ragged
+    from . import usage_error
 
     X = load_beauty()
     if args.n_users is not None:
         if args.n_users < 1:
-            print("error: --n-users must be at least 1")
-            return 2
+            return usage_error(args, "--n-users must be at least 1")
         X = X.iloc[: args.n_users]
     op = getattr(augmentation, _OPERATORS[args.operator])(random_state=args.random_state)
     params = {}
@@ -98,8 +101,7 @@ def run(args):
             params["rate"] = args.rate
     if args.mode is not None:
         if "mode" not in op.get_params():
-            print(f"error: --mode does not apply to {args.operator}")
-            return 2
+            return usage_error(args, f"--mode does not apply to {args.operator}")
         params["mode"] = args.mode
     op.set_params(**params)
     try:
@@ -109,8 +111,7 @@ def run(args):
         X_aug = op.transform(X)
         t2 = time.perf_counter()
     except ValueError as exc:
-        print(f"error: {exc}")
-        return 2
+        return usage_error(args, str(exc))
     before, after = to_ragged(X), to_ragged(X_aug, allow_empty_sequences=True,
                                             allow_zero_items=True)
     b, a = _summary(before), _summary(after)

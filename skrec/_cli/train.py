@@ -9,6 +9,8 @@ excluded).
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
 
@@ -27,10 +29,13 @@ _PAPER_BEAUTY = {
 
 def add_parser(subparsers):
     """Register the ``train`` sub-command."""
+    from skrec._cli import _HelpFormatter, plain
+
     p = subparsers.add_parser(
         "train",
         help="train SASRec, CoSeRec or TiCoSeRec and print test HIT/NDCG@5/10/20",
-        description=__doc__,
+        description=plain(__doc__),
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("--model", choices=_MODELS, default="ticoserec")
     p.add_argument(
@@ -45,6 +50,9 @@ def add_parser(subparsers):
     p.add_argument("--item-col", default="item_id")
     p.add_argument("--time-col", default="timestamp")
     p.add_argument("--sep", default=",", help="CSV field separator")
+    p.add_argument("--min-length", type=int, default=3,
+                   help="drop users with fewer interactions (at least 3: train, "
+                   "validation and test items)")
     p.add_argument("--epochs", type=int, default=3, help="maximum number of epochs")
     p.add_argument("--patience", type=int, default=None,
                    help="early-stopping patience in epochs (default: --epochs, "
@@ -93,7 +101,15 @@ def _load(args):
         time_col=args.time_col,
         sep=args.sep,
     )
-    return SequenceEncoder(min_length=3).fit_transform(log)
+    return SequenceEncoder(min_length=args.min_length).fit_transform(log)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _print_plain(text, **kwargs):
+    """print() without ANSI colour codes (for output that is not a terminal)."""
+    print(_ANSI.sub("", str(text)), **kwargs)
 
 
 def build_model(args):
@@ -125,6 +141,8 @@ def build_model(args):
         params.update(cf_weight=args.cf_weight,
                       model_warm_up_epochs=40 if paper else
                       ("auto" if warm_up is None else warm_up))
+    if not args.quiet and not sys.stdout.isatty():  # a log: no colour codes
+        params["callbacks__print_log__sink"] = _print_plain
     model = cls(**params)
     if args.paper_settings and args.model == "ticoserec":
         model.set_params(**_PAPER_BEAUTY)
@@ -135,19 +153,23 @@ def run(args):
     """Train, evaluate on the test split and print the metrics; returns 0."""
     import torch
 
+    from skrec._cli import usage_error
     from skrec.model_selection import leave_last_out
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
-        print("error: --device cuda but no CUDA device is available", file=sys.stderr)
-        return 2
+        return usage_error(args, "--device cuda but no CUDA device is available")
     if args.n_users is not None and args.n_users < 1:
-        print("error: --n-users must be a positive integer", file=sys.stderr)
-        return 2
+        return usage_error(args, "--n-users must be a positive integer")
     if args.epochs < 1:
-        print("error: --epochs must be a positive integer", file=sys.stderr)
-        return 2
+        return usage_error(args, "--epochs must be a positive integer")
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        return usage_error(
+            args, f"cannot write --json {args.json}: its folder does not exist")
+    if args.min_length < 3:
+        return usage_error(args, "--min-length must be at least 3 (a training, a "
+                           "validation and a test item per user)")
     X = _load(args)
     if args.n_users is not None:
         X = X.iloc[: args.n_users]

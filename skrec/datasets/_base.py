@@ -201,7 +201,12 @@ def load_interactions(
     if suffixes and suffixes[-1] in (".parquet", ".pq"):
         frame = pd.read_parquet(path, **read_kwargs)
     else:
-        frame = pd.read_csv(path, sep=sep, **read_kwargs)
+        try:
+            frame = pd.read_csv(path, sep=sep, **read_kwargs)
+        except pd.errors.EmptyDataError as exc:
+            raise ValueError(
+                f"{path.name} is empty: no header line and no interactions."
+            ) from exc
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise ValueError(

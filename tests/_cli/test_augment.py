@@ -31,7 +31,7 @@ def test_ti_crop_halves_the_data(capsys):
 def test_errors_exit_2(capsys, argv, message):
     assert main(["augment", "--n-users", "50", *argv] if "--n-users" not in argv
                 else ["augment", *argv]) == 2
-    assert message in capsys.readouterr().out
+    assert message in capsys.readouterr().err
 
 
 def test_unknown_operator_is_an_argparse_error():
