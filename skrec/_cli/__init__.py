@@ -16,7 +16,7 @@ import re
 import sys
 
 # Module names in this package, one per sub-command, in --help order.
-_COMMANDS = ("train", "augment")
+_COMMANDS = ("train", "recommend", "augment")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,

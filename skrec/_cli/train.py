@@ -83,6 +83,13 @@ def add_parser(subparsers):
                    help="torch CPU threads (default: torch's choice)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--json", default=None, help="also write the metrics to this file")
+    p.add_argument("--save", default=None, metavar="PATH",
+                   help="save the trained model (and the log's item vocabulary) to "
+                   "PATH, for 'recommend'")
+    p.add_argument("--recommendations", default=None, metavar="CSV",
+                   help="write the top -k items of every user (their whole history) "
+                   "to this CSV, in the log's own ids")
+    p.add_argument("-k", type=int, default=10, help="items per user in --recommendations")
     p.add_argument("--quiet", action="store_true", help="no epoch table")
     p.set_defaults(func=run)
     return p
@@ -93,7 +100,7 @@ def _load(args):
     from skrec.preprocessing import SequenceEncoder
 
     if args.data == "beauty":
-        return load_beauty()
+        return load_beauty(), None
     log = load_interactions(
         args.data,
         user_col=args.user_col,
@@ -101,7 +108,8 @@ def _load(args):
         time_col=args.time_col,
         sep=args.sep,
     )
-    return SequenceEncoder(min_length=args.min_length).fit_transform(log)
+    encoder = SequenceEncoder(min_length=args.min_length)
+    return encoder.fit_transform(log), encoder
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -164,13 +172,17 @@ def run(args):
         return usage_error(args, "--n-users must be a positive integer")
     if args.epochs < 1:
         return usage_error(args, "--epochs must be a positive integer")
-    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        return usage_error(
-            args, f"cannot write --json {args.json}: its folder does not exist")
+    for flag in ("json", "save", "recommendations"):
+        target = getattr(args, flag)
+        if target and not os.path.isdir(os.path.dirname(os.path.abspath(target))):
+            return usage_error(
+                args, f"cannot write --{flag} {target}: its folder does not exist")
+    if args.k < 1:
+        return usage_error(args, "-k must be a positive integer")
     if args.min_length < 3:
         return usage_error(args, "--min-length must be at least 3 (a training, a "
                            "validation and a test item per user)")
-    X = _load(args)
+    X, encoder = _load(args)
     if args.n_users is not None:
         X = X.iloc[: args.n_users]
     split = leave_last_out(X)
@@ -203,6 +215,16 @@ def run(args):
                  f"{train_s:.0f}", metrics))
     if args.baselines:
         _print_summary(args, rows)
+    if args.save:
+        from skrec.recommenders import save_recommender
+
+        save_recommender(args.save, model, encoder)
+        print(f"saved the model to {args.save} ('skrec recommend --model {args.save} "
+              "--data LOG' recommends for any user)")
+    if args.recommendations:
+        names = _column_names(args)
+        write_recommendations(args.recommendations, model, X, encoder, args.k, names)
+        print(f"wrote the top {args.k} items of {len(X)} users to {args.recommendations}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"model": args.model, "epochs": len(model.history),
@@ -211,6 +233,28 @@ def run(args):
                        "metrics": {k.upper(): v for k, v in metrics.items()},
                        "baselines": {r[0]: r[3] for r in rows[:-1]}}, f, indent=2)
     return 0
+
+
+def _column_names(args):
+    if args.data == "beauty":
+        return "user_id", "item_id"
+    return args.user_col, args.item_col
+
+
+def write_recommendations(path, model, X, encoder, k, names):
+    """Top-``k`` items of every row of ``X`` as a CSV (user, rank, item)."""
+    import numpy as np
+    import pandas as pd
+
+    k = min(k, model.n_items_)
+    top = model.recommend(X, k=k)
+    items = encoder.inverse_transform(top) if encoder is not None else top
+    user_col, item_col = names
+    pd.DataFrame({
+        user_col: np.repeat(X.index.to_numpy(), k),
+        "rank": np.tile(np.arange(1, k + 1), len(X)),
+        item_col: np.asarray(items).ravel(),
+    }).to_csv(path, index=False)
 
 
 def _fit_evaluate(model, split):

@@ -11,6 +11,7 @@ from skrec.recommenders._callbacks import RankingScoring
 from skrec.recommenders._coserec import CoSeRec, TiCoSeRec
 from skrec.recommenders._data import LastItemSplit, SequenceDataset
 from skrec.recommenders._modules import SASRecModule, sequence_representation
+from skrec.recommenders._persistence import load_recommender, save_recommender
 from skrec.recommenders._sasrec import SASRec
 
 __all__ = [
@@ -23,4 +24,6 @@ __all__ = [
     "SASRecModule",
     "LengthBucketSampler",
     "sequence_representation",
+    "save_recommender",
+    "load_recommender",
 ]
