@@ -37,7 +37,8 @@ def add_parser(subparsers):
         description=plain(__doc__),
         formatter_class=_HelpFormatter,
     )
-    p.add_argument("--model", choices=_MODELS, default="ticoserec")
+    p.add_argument("--model", choices=_MODELS, default="ticoserec",
+                   help="the recommender to train")
     p.add_argument(
         "--data",
         default="beauty",
@@ -46,9 +47,11 @@ def add_parser(subparsers):
     )
     p.add_argument("--n-users", type=int, default=None,
                    help="use only the first N users (a quick try-out)")
-    p.add_argument("--user-col", default="user_id")
-    p.add_argument("--item-col", default="item_id")
-    p.add_argument("--time-col", default="timestamp")
+    p.add_argument("--user-col", default="user_id", help="user column of --data")
+    p.add_argument("--item-col", default="item_id", help="item column of --data")
+    p.add_argument("--time-col", default="timestamp",
+                   help="time column of --data: numbers, datetimes or ISO 8601 "
+                   "strings")
     p.add_argument("--sep", default=",", help="CSV field separator")
     p.add_argument("--min-length", type=int, default=3,
                    help="drop users with fewer interactions (at least 3: train, "
@@ -57,23 +60,28 @@ def add_parser(subparsers):
     p.add_argument("--patience", type=int, default=None,
                    help="early-stopping patience in epochs (default: --epochs, "
                    "i.e. train every epoch, then restore the best validation one)")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--hidden-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=256, help="training batch size")
+    p.add_argument("--hidden-size", type=int, default=64,
+                   help="width of the embeddings and the transformer")
     p.add_argument("--inner-size", type=int, default=None,
                    help="feed-forward width (default: 2 * hidden size)")
-    p.add_argument("--n-layers", type=int, default=2)
-    p.add_argument("--n-heads", type=int, default=2)
-    p.add_argument("--max-seq-length", type=int, default=50)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=1e-6)
-    p.add_argument("--cf-weight", type=float, default=0.1)
+    p.add_argument("--n-layers", type=int, default=2, help="transformer blocks")
+    p.add_argument("--n-heads", type=int, default=2,
+                   help="attention heads (must divide --hidden-size)")
+    p.add_argument("--max-seq-length", type=int, default=50,
+                   help="most recent items the model reads")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    p.add_argument("--weight-decay", type=float, default=1e-6, help="Adam weight decay")
+    p.add_argument("--cf-weight", type=float, default=0.1,
+                   help="weight of the contrastive loss (CoSeRec, TiCoSeRec)")
     p.add_argument("--model-warm-up-epochs", type=int, default=None,
                    help="epochs without the contrastive loss (default: "
                    "min(40, epochs // 5); paper: 40)")
     p.add_argument("--no-baselines", dest="baselines", action="store_false",
                    help="do not train SASRec on the same budget and rank by "
                    "popularity for comparison")
-    p.add_argument("--loss", choices=("bce", "ce"), default="bce")
+    p.add_argument("--loss", choices=("bce", "ce"), default="bce",
+                   help="next-item loss: one sampled negative, or full softmax")
     p.add_argument("--paper-settings", action="store_true",
                    help="the reference model and training (hidden 128, inner 256, "
                    "batch 128, 40 warm-up epochs, patience 150) and, for "
@@ -81,7 +89,7 @@ def add_parser(subparsers):
     p.add_argument("--device", default="cpu", help="'cpu' or 'cuda'")
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--seed", type=int, default=2022, help="random seed")
     p.add_argument("--json", default=None, help="also write the metrics to this file")
     p.add_argument("--save", default=None, metavar="PATH",
                    help="save the trained model (and the log's item vocabulary) to "
