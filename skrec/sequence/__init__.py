@@ -22,9 +22,13 @@ See the user guide page "Extending skrec" for writing operators and models on
 top of it.
 """
 
-from ._frame import (
-    ITEMS,
-    TIMESTAMPS,
+#: Name of the column of a sequence frame that holds each row's item ids.
+ITEMS = "items"
+#: Name of the column of a sequence frame that holds each row's timestamps.
+TIMESTAMPS = "timestamps"
+
+# The submodules import the two names above from here (defined first).
+from ._frame import (  # noqa: E402
     cell_format,
     check_ragged,
     check_sequence_frame,
@@ -32,7 +36,7 @@ from ._frame import (
     make_sequence_frame,
     to_ragged,
 )
-from ._ragged import (
+from ._ragged import (  # noqa: E402
     PAD,
     Ragged,
     gap_variance,
@@ -42,7 +46,7 @@ from ._ragged import (
     to_padded,
     window_positions,
 )
-from ._segments import (
+from ._segments import (  # noqa: E402
     pack_segment_keys,
     random_window_starts,
     select_before_gaps,
@@ -50,7 +54,11 @@ from ._segments import (
     select_smallest,
     sort_segments,
 )
-from ._vocabulary import ItemVocabulary, NonIntegerItemIdError, check_item_ids
+from ._vocabulary import (  # noqa: E402
+    ItemVocabulary,
+    NonIntegerItemIdError,
+    check_item_ids,
+)
 
 __all__ = [
     "ITEMS",

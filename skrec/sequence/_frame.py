@@ -22,6 +22,7 @@ called once, where a user hands a frame in.
 import numpy as np
 import pandas as pd
 
+from . import ITEMS, TIMESTAMPS  # defined (and documented) in the package
 from ._ragged import Ragged, offsets_from_lengths
 
 __all__ = [
@@ -34,9 +35,6 @@ __all__ = [
     "make_sequence_frame",
     "cell_format",
 ]
-
-ITEMS = "items"
-TIMESTAMPS = "timestamps"
 
 _FIX_HINT = (
     "Build sequence frames with skrec.preprocessing.SequenceEncoder or "
