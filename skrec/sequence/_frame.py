@@ -90,7 +90,9 @@ def _flatten_arrow(column, name):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.chunked_array(column.array._pa_array).combine_chunks()
+    arr = column.array.__arrow_array__()  # the Arrow data, by the public protocol
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if arr.null_count:
         row = column.index[int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])]
         raise ValueError(
@@ -196,7 +198,8 @@ def check_sequence_frame(
     ----------
     X : pandas.DataFrame
         Frame with columns ``items`` and ``timestamps`` (other columns are
-        ignored).
+        ignored): object columns whose cells are 1-D arrays or lists, or
+        Arrow list columns (see :func:`cell_format`).
     allow_empty : bool, default=False
         Accept a frame with no rows.
     allow_empty_sequences : bool, default=False
