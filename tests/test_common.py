@@ -50,7 +50,7 @@ from skrec.augmentation import (
 from skrec.calibration import PriorCorrectionClassifier
 from skrec.multitask import MultiTaskNet
 from skrec.preprocessing import SequenceEncoder
-from skrec.recommenders import CoSeRec, SASRec, TiCoSeRec
+from skrec.recommenders import CoSeRec, ItemKNN, Popularity, SASRec, TiCoSeRec
 from skrec.regression import ConRRegressor
 from skrec.sampling import (
     SMOGN,
@@ -165,6 +165,8 @@ REGISTRY = {
     "TiReorder": Entry(lambda: TiReorder()),
     "TiSubstitute": Entry(lambda: TiSubstitute()),
     "SASRec": Entry(lambda: SASRec(**_TINY_REC)),
+    "Popularity": Entry(lambda: Popularity()),
+    "ItemKNN": Entry(lambda: ItemKNN()),
     "CoSeRec": Entry(lambda: CoSeRec(**_TINY_REC)),
     "TiCoSeRec": Entry(lambda: TiCoSeRec(**_TINY_REC)),
     "SequenceEncoder": Entry(
@@ -278,7 +280,8 @@ def test_all_estimators_type_filter():
     assert {"TiCrop", "SequenceEncoder"} <= transformers and not transformers & samplers
     both = {name for name, _ in all_estimators(type_filter=["sampler", "transformer"])}
     assert both == samplers | transformers
-    assert {n for n, _ in all_estimators("recommender")} == {"SASRec", "CoSeRec", "TiCoSeRec"}
+    assert {n for n, _ in all_estimators("recommender")} == {
+        "SASRec", "CoSeRec", "TiCoSeRec", "Popularity", "ItemKNN"}
     with pytest.raises(ValueError, match="Unknown type_filter"):
         all_estimators(type_filter="classifierz")
 

@@ -1,4 +1,5 @@
-"""Sequential recommenders on sequence frames: SASRec, CoSeRec and TiCoSeRec.
+"""Sequential recommenders on sequence frames: SASRec, CoSeRec and TiCoSeRec, and
+the Popularity and ItemKNN baselines.
 
 They are skorch ``NeuralNet`` subclasses, so callbacks, history, early
 stopping, checkpoints, ``warm_start``, ``device`` and
@@ -6,6 +7,7 @@ stopping, checkpoints, ``warm_start``, ``device`` and
 (``clone``, ``GridSearchCV``, pickle) work as for any estimator.
 """
 
+from skrec.recommenders._baselines import ItemKNN, Popularity
 from skrec.recommenders._batching import LengthBucketSampler
 from skrec.recommenders._callbacks import RankingScoring
 from skrec.recommenders._coserec import CoSeRec, TiCoSeRec
@@ -18,6 +20,8 @@ __all__ = [
     "SASRec",
     "CoSeRec",
     "TiCoSeRec",
+    "Popularity",
+    "ItemKNN",
     "RankingScoring",
     "LastItemSplit",
     "SequenceDataset",
