@@ -1,6 +1,12 @@
 """Metrics: ranking (HR/NDCG/MRR@K), imbalanced classification and
 deep-imbalanced-regression shot-region scores."""
 
+from skrec.metrics._beyond_accuracy import (
+    catalog_coverage_at_k,
+    gini_at_k,
+    intra_list_diversity_at_k,
+    novelty_at_k,
+)
 from skrec.metrics._imbalance import (
     f1_gmean_report,
     f1_gmean_scoring,
@@ -17,6 +23,10 @@ from skrec.metrics._ranking import (
 from skrec.metrics._regression import shot_region_scores, shot_regions
 
 __all__ = [
+    "catalog_coverage_at_k",
+    "gini_at_k",
+    "intra_list_diversity_at_k",
+    "novelty_at_k",
     "f1_gmean_report",
     "f1_gmean_scoring",
     "f1_then_gmean",
