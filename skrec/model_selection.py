@@ -21,7 +21,14 @@ from sklearn.model_selection import PredefinedSplit
 
 from skrec.sequence import Ragged, from_ragged, to_ragged
 
-__all__ = ["LeaveLastOutSplit", "leave_last_out", "leave_last_out_cv"]
+__all__ = [
+    "LeaveLastOutSplit",
+    "leave_last_out",
+    "leave_last_out_cv",
+    "HoldoutSplit",
+    "temporal_split",
+    "cold_user_split",
+]
 
 _MIN_LENGTH = 3
 
@@ -263,3 +270,150 @@ def leave_last_out_cv(X, *, on_short="drop"):
     y_cv = np.concatenate([y_train, y_valid]).astype(np.int64)
     test_fold = np.r_[np.full(n_train, -1), np.zeros(len(users), dtype=np.int64)]
     return X_cv, y_cv, PredefinedSplit(test_fold)
+
+
+@dataclass(frozen=True, repr=False)
+class HoldoutSplit:
+    """Result of :func:`temporal_split` and :func:`cold_user_split`.
+
+    Parameters
+    ----------
+    X_train : pandas.DataFrame
+        Training sequences.
+    X_test : pandas.DataFrame
+        Test inputs (one row per test user: the history the model sees).
+    y_test : ndarray of shape (n_test_users,)
+        The next item of every test row.
+    """
+
+    X_train: pd.DataFrame
+    X_test: pd.DataFrame
+    y_test: np.ndarray
+
+    def __repr__(self):
+        return (f"HoldoutSplit(n_train_users={len(self.X_train)}, "
+                f"n_test_users={len(self.X_test)})")
+
+
+def _as_seconds(cutoff):
+    if isinstance(cutoff, (int, np.integer)) and not isinstance(cutoff, bool):
+        return int(cutoff)
+    try:
+        stamp = pd.Timestamp(cutoff)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"cutoff must be an integer timestamp (same unit as the frame's), a "
+            f"datetime or an ISO 8601 string, got {cutoff!r}."
+        ) from exc
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return int((stamp - pd.Timestamp(0)) // pd.Timedelta(seconds=1))
+
+
+def temporal_split(X, cutoff):
+    """Split at one global time: train on the past, test on what comes next.
+
+    Every interaction strictly before ``cutoff`` is training data; none at or
+    after it is. Each user with events on both sides becomes a test row: the
+    input is their history before the cutoff and the target their first item
+    at or after it. Unlike leave-last-out, which takes every user's own last
+    item and so trains on other users' interactions that happened after a
+    test interaction, this split never lets the future leak into training.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Sequence frame.
+    cutoff : int, datetime or str
+        The split time, in the frame's timestamp unit (Unix seconds for
+        datetimes and ISO 8601 strings, as :class:`SequenceEncoder` stores
+        them).
+
+    Returns
+    -------
+    split : HoldoutSplit
+        ``X_train``: every user's events before the cutoff (users without
+        any are left out); ``X_test``/``y_test``: the test rows described above.
+
+    Examples
+    --------
+    >>> from skrec.model_selection import temporal_split
+    >>> from skrec.sequence import make_sequence_frame
+    >>> X = make_sequence_frame([[1, 2, 3], [4, 5]], [[0, 5, 9], [6, 7]], index=["a", "b"])
+    >>> split = temporal_split(X, cutoff=6)
+    >>> split.X_train["items"].tolist(), split.X_test.index.tolist(), split.y_test.tolist()
+    ([array([1, 2])], ['a'], [3])
+    """
+    ragged = to_ragged(X)
+    cut = _as_seconds(cutoff)
+    # Timestamps are sorted within each row: the events before the cutoff
+    # are a prefix of it.
+    before = ragged.timestamps < cut
+    n_before = np.bincount(ragged.segment_ids()[before], minlength=ragged.n_sequences)
+    train_rows = np.flatnonzero(n_before > 0)
+    train = ragged.take(train_rows).windows(np.zeros(len(train_rows), np.int64),
+                                            n_before[train_rows])
+    test_rows = np.flatnonzero((n_before > 0) & (n_before < ragged.lengths))
+    history = ragged.take(test_rows).windows(np.zeros(len(test_rows), np.int64),
+                                             n_before[test_rows])
+    y_test = ragged.items[ragged.offsets[test_rows] + n_before[test_rows]].copy()
+    return HoldoutSplit(
+        X_train=from_ragged(train, index=X.index[train_rows]),
+        X_test=from_ragged(history, index=X.index[test_rows]),
+        y_test=y_test,
+    )
+
+
+def cold_user_split(X, *, test_size=0.2, random_state=None):
+    """Hold out whole users: test on people the model never saw in training.
+
+    A share ``test_size`` of the users with at least two events is drawn at
+    random; their sequences minus the last item are the test inputs and their
+    last items the targets. Every other user's whole sequence is training
+    data, so no user is on both sides.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Sequence frame.
+    test_size : float in (0, 1), default=0.2
+        Share of the eligible users held out.
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds the draw of the test users.
+
+    Returns
+    -------
+    split : HoldoutSplit
+
+    Examples
+    --------
+    >>> from skrec.model_selection import cold_user_split
+    >>> from skrec.sequence import make_sequence_frame
+    >>> X = make_sequence_frame([[1, 2], [2, 3], [3, 4], [4, 5]])
+    >>> split = cold_user_split(X, test_size=0.5, random_state=0)
+    >>> len(split.X_train), len(split.X_test)
+    (2, 2)
+    """
+    from skrec.utils._random import check_generator
+
+    if not (isinstance(test_size, (float, np.floating)) and 0 < test_size < 1):
+        raise ValueError(f"test_size must be a float in (0, 1), got {test_size!r}.")
+    ragged = to_ragged(X)
+    eligible = np.flatnonzero(ragged.lengths >= 2)
+    n_test = int(round(test_size * len(eligible)))
+    if n_test == 0:
+        raise ValueError(
+            f"test_size={test_size} of {len(eligible)} users with at least two "
+            "events holds out no user; raise test_size or pass more users."
+        )
+    rng = check_generator(random_state)
+    test_rows = np.sort(rng.choice(eligible, size=n_test, replace=False))
+    is_test = np.zeros(ragged.n_sequences, dtype=bool)
+    is_test[test_rows] = True
+    train_rows = np.flatnonzero(~is_test)
+    test = ragged.take(test_rows)
+    return HoldoutSplit(
+        X_train=from_ragged(ragged.take(train_rows), index=X.index[train_rows]),
+        X_test=from_ragged(test.drop_last(1), index=X.index[test_rows]),
+        y_test=test.last_items(),
+    )

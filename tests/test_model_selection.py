@@ -165,3 +165,67 @@ def test_input_types():
         leave_last_out(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="missing"):
         leave_last_out(pd.DataFrame({"items": [[1, 2, 3]]}))
+
+
+# ------------------------------------------------------- temporal / cold-user splits
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+from skrec.model_selection import cold_user_split, temporal_split  # noqa: E402
+from skrec.sequence import make_sequence_frame as _frame  # noqa: E402
+
+_LOGS = _st.lists(
+    _st.lists(_st.tuples(_st.integers(1, 30), _st.integers(0, 100)), min_size=1,
+              max_size=8),
+    min_size=1, max_size=15,
+)
+
+
+def _sorted_frame(rows):
+    seqs = [sorted(r, key=lambda e: e[1]) for r in rows]
+    return _frame([[i for i, _ in s] for s in seqs], [[t for _, t in s] for s in seqs],
+                  index=[f"u{k}" for k in range(len(seqs))]), seqs
+
+
+@_settings(max_examples=80, deadline=None)
+@_given(rows=_LOGS, cutoff=_st.integers(0, 101))
+def test_temporal_split_never_trains_on_the_future(rows, cutoff):
+    X, seqs = _sorted_frame(rows)
+    split = temporal_split(X, cutoff)
+    for user, times in zip(split.X_train.index, split.X_train["timestamps"]):
+        assert (times < cutoff).all()
+        full = seqs[int(user[1:])]
+        assert len(times) == sum(t < cutoff for _, t in full)  # every past event
+    expected_test = {f"u{k}": s for k, s in enumerate(seqs)
+                     if any(t < cutoff for _, t in s) and any(t >= cutoff for _, t in s)}
+    assert list(split.X_test.index) == list(expected_test)
+    for (user, items), target in zip(split.X_test["items"].items(), split.y_test):
+        s = expected_test[user]
+        assert items.tolist() == [i for i, t in s if t < cutoff]
+        assert target == next(i for i, t in s if t >= cutoff)
+
+
+def test_temporal_split_accepts_dates():
+    X = _frame([[1, 2, 3]], [[1_600_000_000, 1_600_086_400, 1_700_000_000]])
+    split = temporal_split(X, "2020-09-14")  # 1_600_041_600
+    assert split.X_test["items"].tolist()[0].tolist() == [1] and split.y_test.tolist() == [2]
+    with pytest.raises(TypeError, match="cutoff"):
+        temporal_split(X, cutoff=object())
+
+
+@_settings(max_examples=50, deadline=None)
+@_given(rows=_LOGS, test_size=_st.sampled_from([0.2, 0.5, 0.8]), seed=_st.integers(0, 99))
+def test_cold_user_split_never_shares_a_user(rows, test_size, seed):
+    X, seqs = _sorted_frame(rows)
+    eligible = sum(len(s) >= 2 for s in seqs)
+    if round(test_size * eligible) == 0:
+        with pytest.raises(ValueError, match="holds out no user"):
+            cold_user_split(X, test_size=test_size, random_state=seed)
+        return
+    split = cold_user_split(X, test_size=test_size, random_state=seed)
+    assert not set(split.X_train.index) & set(split.X_test.index)
+    assert set(split.X_train.index) | set(split.X_test.index) == set(X.index)
+    for (user, items), target in zip(split.X_test["items"].items(), split.y_test):
+        full = [i for i, _ in seqs[int(user[1:])]]
+        assert items.tolist() + [target] == full
