@@ -470,34 +470,78 @@ _METRICS = {"hit": hit_rate_at_k, "hit_rate": hit_rate_at_k, "ndcg": ndcg_at_k,
             "mrr": mrr_at_k}
 
 
+def _top_k_lists(scores, k, exclude):
+    """Top-``k`` item ids of every row of a score matrix (0 where nothing is left)."""
+    scores = np.array(scores, dtype=np.float64)
+    scores[:, 0] = -np.inf  # the padding column is never an item
+    pairs = _seen_pairs(exclude, scores.shape[0])
+    if pairs is not None and len(pairs[0]):
+        rows, cols = pairs
+        inside = cols < scores.shape[1]
+        scores[rows[inside], cols[inside]] = -np.inf
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.where(np.isfinite(np.take_along_axis(scores, order, axis=1)), order, 0)
+
+
+def _list_metric(metric, scores, k, exclude, params):
+    from skrec.metrics._beyond_accuracy import (
+        catalog_coverage_at_k,
+        gini_at_k,
+        intra_list_diversity_at_k,
+        novelty_at_k,
+    )
+
+    lists = _top_k_lists(scores, k, exclude)
+    params = dict(params)
+    if metric in ("coverage", "neg_gini"):
+        # The catalogue: every item the model can score (finite somewhere).
+        params.setdefault("n_items", int(np.isfinite(scores[:, 1:]).any(axis=0).sum()))
+        params["n_items"] = max(params["n_items"], int(lists.max(initial=0)))
+    fn = {"coverage": catalog_coverage_at_k, "novelty": novelty_at_k,
+          "diversity": intra_list_diversity_at_k, "neg_gini": gini_at_k}[metric]
+    value = fn(lists, k=k, **params)
+    return -value if metric == "neg_gini" else value
+
+
 class _RankingScorer:
     """Scorer ``(estimator, X, y) -> float`` built by :func:`make_ranking_scorer`."""
 
-    def __init__(self, metric, k, exclude_seen, ties):
+    def __init__(self, metric, k, exclude_seen, ties, metric_params=None):
         self.metric = metric
         self.k = k
         self.exclude_seen = exclude_seen
         self.ties = ties
+        self.metric_params = dict(metric_params or {})
 
     def __call__(self, estimator, X, y_true, sample_weight=None):
         scores = estimator.decision_function(X)
+        exclude = X if self.exclude_seen else None
+        if self.metric in _LIST_METRICS:
+            return _list_metric(self.metric, scores, self.k, exclude, self.metric_params)
         return _METRICS[self.metric](
             y_true,
             scores,
             k=self.k,
-            exclude=X if self.exclude_seen else None,
+            exclude=exclude,
             ties=self.ties,
             sample_weight=sample_weight,
         )
 
     def __repr__(self):
+        extra = "".join(f", {k}=..." for k in self.metric_params)
         return (
             f"make_ranking_scorer(metric={self.metric!r}, k={self.k}, "
-            f"exclude_seen={self.exclude_seen}, ties={self.ties!r})"
+            f"exclude_seen={self.exclude_seen}, ties={self.ties!r}{extra})"
         )
 
 
-def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimistic"):
+_LIST_METRICS = ("coverage", "novelty", "diversity", "neg_gini")
+_LIST_PARAMS = {"coverage": set(), "neg_gini": set(), "novelty": {"item_counts", "n_users"},
+                "diversity": {"similarity"}}
+
+
+def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimistic",
+                        **metric_params):
     """Make a scikit-learn scorer from a top-k ranking metric.
 
     The scorer calls ``estimator.decision_function(X)``, which must return a
@@ -510,10 +554,16 @@ def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimi
 
     Parameters
     ----------
-    metric : {"ndcg", "hit", "mrr"}, default="ndcg"
-        Which metric: :func:`ndcg_at_k`, :func:`hit_rate_at_k` or
-        :func:`mrr_at_k` (named as in :func:`ranking_scores`; ``"hit_rate"``
-        is accepted for ``"hit"``).
+    metric : str, default="ndcg"
+        Accuracy of the next item: ``"ndcg"``, ``"hit"`` or ``"mrr"``
+        (:func:`ndcg_at_k`, :func:`hit_rate_at_k`, :func:`mrr_at_k`; named as
+        in :func:`ranking_scores`; ``"hit_rate"`` is accepted for ``"hit"``).
+        Beyond accuracy, computed on the top-``k`` lists (``y`` is not used):
+        ``"coverage"`` (:func:`catalog_coverage_at_k`; the catalogue is every
+        item the model scores), ``"novelty"`` (:func:`novelty_at_k`, needs
+        ``item_counts`` and ``n_users``), ``"diversity"``
+        (:func:`intra_list_diversity_at_k`, needs ``similarity``) and
+        ``"neg_gini"`` (minus :func:`gini_at_k`, so that greater is better).
     k : int, default=10
         Cut-off.
     exclude_seen : bool, default=True
@@ -521,6 +571,9 @@ def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimi
         the ranking, as the standard protocol does.
     ties : {"pessimistic", "optimistic", "stable"}, default="pessimistic"
         Tie rule, see :func:`rank_of_target`.
+    **metric_params
+        Extra arguments of the beyond-accuracy metrics (``item_counts``,
+        ``n_users``, ``similarity``, ``n_items``).
 
     Returns
     -------
@@ -543,10 +596,21 @@ def make_ranking_scorer(metric="ndcg", *, k=10, exclude_seen=True, ties="pessimi
     >>> make_ranking_scorer("hit", k=1, exclude_seen=False)(Fixed(), X, [2, 4])
     0.0
     """
-    if metric not in _METRICS:
-        raise ValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}.")
+    if metric not in _METRICS and metric not in _LIST_METRICS:
+        raise ValueError(
+            f"metric must be one of {sorted(_METRICS) + list(_LIST_METRICS)}, got "
+            f"{metric!r}."
+        )
+    needed = _LIST_PARAMS.get(metric, set())
+    allowed = needed | ({"n_items"} if metric in ("coverage", "neg_gini") else set())
+    missing, unknown = needed - set(metric_params), set(metric_params) - allowed
+    if missing or unknown:
+        raise TypeError(
+            f"make_ranking_scorer({metric!r}) needs {sorted(needed) or 'no extra'} "
+            f"arguments; missing {sorted(missing)}, unexpected {sorted(unknown)}."
+        )
     _check_k(k)
     _check_ties(ties)
     if not isinstance(exclude_seen, (bool, np.bool_)):
         raise TypeError(f"exclude_seen must be a bool, got {exclude_seen!r}.")
-    return _RankingScorer(metric, int(k), bool(exclude_seen), ties)
+    return _RankingScorer(metric, int(k), bool(exclude_seen), ties, metric_params)

@@ -59,3 +59,29 @@ def test_bad_input(bad, match):
     args = dict(y_ranked=LISTS, k=3, n_items=5) | bad
     with pytest.raises(ValueError, match=match):
         catalog_coverage_at_k(args.pop("y_ranked"), **args)
+
+
+class _Fixed:
+    """An estimator whose scores put items 4, 3, 2, 1 in that order for everyone."""
+
+    def decision_function(self, X):
+        return np.tile([-np.inf, 1.0, 2.0, 3.0, 4.0], (len(X), 1))
+
+
+def test_scorers_rank_top_k_lists_with_seen_items_excluded():
+    from skrec.metrics import make_ranking_scorer
+
+    X = make_sequence_frame([[4], [1, 2]])
+    # lists with seen items removed, k=2: [3, 2] and [4, 3]
+    lists = [[3, 2], [4, 3]]
+    assert make_ranking_scorer("coverage", k=2)(_Fixed(), X, [1, 1]) == \
+        catalog_coverage_at_k(lists, k=2, n_items=4)
+    assert make_ranking_scorer("neg_gini", k=2)(_Fixed(), X, [1, 1]) == \
+        -gini_at_k(lists, k=2, n_items=4)
+    counts = [0, 1, 2, 3, 4]
+    assert make_ranking_scorer("novelty", k=2, item_counts=counts, n_users=4)(
+        _Fixed(), X, [1, 1]) == novelty_at_k(lists, k=2, item_counts=counts, n_users=4)
+    with pytest.raises(TypeError, match="missing"):
+        make_ranking_scorer("novelty", k=2)
+    with pytest.raises(TypeError, match="unexpected"):
+        make_ranking_scorer("coverage", k=2, similarity=None)
