@@ -24,7 +24,7 @@ def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
     ----------
     rng : numpy.random.Generator
     n_items : int
-    shape : tuple (batch, length)
+    shape : tuple (batch, length) or (batch, length, n)
     exclude : ndarray of shape (batch, m)
         Internal ids per row that must not be drawn (0 entries are ignored).
     max_rounds : int, default=10
@@ -44,13 +44,14 @@ def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
     {3}
     """
     neg = rng.integers(1, n_items + 1, size=shape, dtype=np.int64)
+    flat = neg.reshape(shape[0], -1)  # a view: redraws land in ``neg``
     exclude = np.asarray(exclude, dtype=np.int64)
     for _ in range(max_rounds):
-        hit = (neg[:, :, None] == exclude[:, None, :]).any(-1)
+        hit = (flat[:, :, None] == exclude[:, None, :]).any(-1)
         n_hit = int(hit.sum())
         if n_hit == 0:
             break
-        neg[hit] = rng.integers(1, n_items + 1, size=n_hit, dtype=np.int64)
+        flat[hit] = rng.integers(1, n_items + 1, size=n_hit, dtype=np.int64)
     return neg
 
 

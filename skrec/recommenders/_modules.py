@@ -283,11 +283,13 @@ def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normaliz
     targets : LongTensor of shape (batch, length)
         Internal id of the next item at each position, ``0`` where there is
         none (padding).
-    negatives : LongTensor of shape (batch, length), default=None
-        One sampled negative per position (needed when ``kind="bce"``).
+    negatives : LongTensor of shape (batch, length) or (batch, length, n), default=None
+        Sampled negatives of each position, one or ``n`` (needed when
+        ``kind="bce"``).
     kind : {"bce", "ce"}, default="bce"
-        ``"bce"``: binary cross-entropy of the positive against one sampled
-        negative (SASRec); ``"ce"``: softmax cross-entropy over all items.
+        ``"bce"``: binary cross-entropy of the positive against the sampled
+        negatives, ``-log s(pos) - sum_j log(1 - s(neg_j))`` (SASRec with one
+        negative); ``"ce"``: softmax cross-entropy over all items.
     normalizer : float or None, default=None
         The sum of the per-position losses is divided by it; ``None`` divides
         by the number of positions with a target (the mean).
@@ -317,8 +319,13 @@ def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normaliz
     if kind == "bce":
         emb = module.item_embedding
         pos = (h * emb(t)).sum(-1)
-        neg = (h * emb(negatives[is_target])).sum(-1)
-        per_position = F.softplus(-pos) + F.softplus(neg)  # -log s(p) - log(1-s(n))
+        neg_ids = negatives[is_target]
+        if neg_ids.dim() == 1:  # one negative per position
+            neg = (h * emb(neg_ids)).sum(-1)
+        else:  # (positions, n): every negative against the same hidden state
+            neg = (h[:, None, :] * emb(neg_ids)).sum(-1)
+        # -log s(p) - sum_j log(1 - s(n_j))
+        per_position = F.softplus(-pos) + F.softplus(neg).reshape(len(pos), -1).sum(-1)
         return per_position.sum() / denominator
     logits = module.item_scores(h)
     return F.cross_entropy(logits, t - 1, reduction="sum") / denominator

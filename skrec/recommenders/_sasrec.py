@@ -145,6 +145,9 @@ class SASRec(NeuralNet):
         full softmax cross-entropy.
     rec_weight : float, default=1.0
         Weight of the next-item loss.
+    n_negatives : int, default=1
+        Negatives sampled per position for ``loss="bce"`` (uniformly, never an
+        item of the same sequence); 1 is SASRec's loss.
     training_examples : {"sequences", "prefixes"}, default="sequences"
         One training example per sequence (every position trained) or per
         prefix.
@@ -242,6 +245,7 @@ class SASRec(NeuralNet):
         "initializer_range": [Interval(numbers.Real, 0, None, closed="left")],
         "loss": [StrOptions({"bce", "ce"})],
         "rec_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "n_negatives": [Interval(numbers.Integral, 1, None, closed="left")],
         "training_examples": [StrOptions({"sequences", "prefixes"})],
         "batching": [StrOptions({"length", "random"})],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -271,6 +275,7 @@ class SASRec(NeuralNet):
         initializer_range=0.02,
         loss="bce",
         rec_weight=1.0,
+        n_negatives=1,
         training_examples="sequences",
         batching="length",
         lr=1e-3,
@@ -316,6 +321,7 @@ class SASRec(NeuralNet):
         self.initializer_range = initializer_range
         self.loss = loss
         self.rec_weight = rec_weight
+        self.n_negatives = n_negatives
         self.training_examples = training_examples
         self.batching = batching
         self.betas = betas
@@ -563,7 +569,10 @@ class SASRec(NeuralNet):
 
     def _negatives(self, input_ids, targets):
         exclude = torch.cat([input_ids, targets[:, -1:]], dim=1).cpu().numpy()
-        neg = sample_negatives(self.rng_, self.n_items_, tuple(targets.shape), exclude)
+        shape = tuple(targets.shape)
+        if self.n_negatives > 1:
+            shape += (self.n_negatives,)
+        neg = sample_negatives(self.rng_, self.n_items_, shape, exclude)
         return torch.from_numpy(neg).to(self.device)
 
     def compute_losses(self, batch, hidden):

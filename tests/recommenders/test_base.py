@@ -288,3 +288,15 @@ def test_generator_random_state_and_shortcut_conflicts(cyclic):
         warnings.simplefilter("error", FutureWarning)
         SASRec(**{**TINY, "max_epochs": 1}, weight_decay=0.5,
                optimizer__weight_decay=0.5).fit(X, y)
+
+
+def test_several_negatives_per_position_learn_and_one_is_the_default_stream(cyclic,
+                                                                              cyclic_test):
+    X, y = cyclic
+    Xt, yt = cyclic_test
+    model = SASRec(**{**TINY, "max_epochs": 12, "n_negatives": 3}).fit(X, y)
+    assert model.evaluate(Xt, yt, ks=(1,))["hit@1"] > 0.9
+    # n_negatives=1 draws exactly what the single-negative loss drew before
+    a = SASRec(**TINY).fit(X, y)
+    b = SASRec(**{**TINY, "n_negatives": 1}).fit(X, y)
+    np.testing.assert_array_equal(a.decision_function(Xt), b.decision_function(Xt))

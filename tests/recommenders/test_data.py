@@ -83,3 +83,10 @@ def test_negatives_avoid_the_rows_items():
     assert not np.isin(neg[1], [4, 5]).any()
     # Every allowed item is drawn (uniform over the rest).
     assert set(neg[0].tolist()) == {4, 5, 6, 7, 8}
+
+
+def test_sample_negatives_with_several_per_position_avoids_the_row():
+    rng = np.random.default_rng(0)
+    neg = sample_negatives(rng, 4, (2, 5, 3), np.array([[1, 2, 0], [3, 4, 1]]))
+    assert neg.shape == (2, 5, 3)
+    assert set(neg[0].ravel().tolist()) <= {3, 4} and set(neg[1].ravel().tolist()) == {2}

@@ -145,3 +145,31 @@ def test_sequence_representations_by_hand():
         sequence_representation(h, ids, "max")
     with pytest.raises(ValueError, match="shape"):
         sequence_representation(h, ids[:, 1:], "mean")
+
+
+def test_bce_with_several_negatives_equals_the_sum_by_hand():
+    import torch
+
+    from skrec.recommenders._modules import SASRecModule, next_item_loss
+
+    torch.manual_seed(0)
+    m = SASRecModule(n_items=6, hidden_size=4, n_heads=1, inner_size=4, max_seq_length=3)
+    h = torch.randn(2, 3, 4)
+    targets = torch.tensor([[0, 1, 2], [3, 4, 5]])
+    negs = torch.tensor([[[6, 5], [6, 5], [4, 3]], [[1, 2], [6, 1], [2, 3]]])
+    emb = m.item_embedding.weight
+    total, count = 0.0, 0
+    for b in range(2):
+        for t in range(3):
+            if targets[b, t] == 0:
+                continue
+            pos = h[b, t] @ emb[targets[b, t]]
+            total += -torch.log(torch.sigmoid(pos))
+            for n in negs[b, t]:
+                total += -torch.log(1 - torch.sigmoid(h[b, t] @ emb[n]))
+            count += 1
+    got = next_item_loss(m, h, targets, negs)
+    torch.testing.assert_close(got, total / count)
+    # one negative per position: the (batch, length) form gives the same loss
+    one = next_item_loss(m, h, targets, negs[..., 0])
+    torch.testing.assert_close(one, next_item_loss(m, h, targets, negs[..., :1]))
