@@ -27,6 +27,7 @@ __all__ = [
     "leave_last_out_cv",
     "HoldoutSplit",
     "temporal_split",
+    "temporal_split_cv",
     "cold_user_split",
 ]
 
@@ -417,3 +418,54 @@ def cold_user_split(X, *, test_size=0.2, random_state=None):
         X_test=from_ragged(test.drop_last(1), index=X.index[test_rows]),
         y_test=test.last_items(),
     )
+
+
+def temporal_split_cv(X, cutoff):
+    """Lay out :func:`temporal_split` as rows plus a one-split ``cv``.
+
+    For :class:`~sklearn.model_selection.GridSearchCV` with the convention of
+    skrec's recommenders (``y[i]`` follows row ``i``): the training rows are
+    every user's events before the cutoff without the last one, with that
+    last event as ``y`` (users with at least two events before the cutoff);
+    the validation rows are the test rows of :func:`temporal_split`. No event
+    at or after the cutoff is in a training row.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Sequence frame.
+    cutoff : int, datetime or str
+        As in :func:`temporal_split`.
+
+    Returns
+    -------
+    X_cv : pandas.DataFrame
+        Training rows, then validation rows (index: the users, repeated).
+    y_cv : ndarray of int64
+    cv : PredefinedSplit
+
+    Examples
+    --------
+    >>> from skrec.model_selection import temporal_split_cv
+    >>> from skrec.sequence import make_sequence_frame
+    >>> X = make_sequence_frame([[1, 2, 3, 4]], [[0, 1, 2, 9]])
+    >>> X_cv, y_cv, cv = temporal_split_cv(X, cutoff=5)
+    >>> X_cv["items"].map(len).tolist(), y_cv.tolist(), cv.test_fold.tolist()
+    ([2, 3], [3, 4], [-1, 0])
+    """
+    split = temporal_split(X, cutoff)
+    train = to_ragged(split.X_train, allow_empty=True)
+    rows = np.flatnonzero(train.lengths >= 2)
+    fit_part = train.take(rows)
+    history = to_ragged(split.X_test, allow_empty=True)
+    if len(rows) == 0 or history.n_sequences == 0:
+        raise ValueError(
+            f"cutoff={cutoff!r} leaves {len(rows)} training row(s) (users with two "
+            f"events before it) and {history.n_sequences} validation row(s) (users "
+            "with events on both sides); choose a cutoff inside the data's time span."
+        )
+    both = Ragged.concat([fit_part.drop_last(1), history])
+    index = split.X_train.index[rows].append(split.X_test.index)
+    y_cv = np.concatenate([fit_part.last_items(), split.y_test]).astype(np.int64)
+    test_fold = np.r_[np.full(len(rows), -1), np.zeros(len(split.X_test), dtype=np.int64)]
+    return from_ragged(both, index=index), y_cv, PredefinedSplit(test_fold)

@@ -229,3 +229,27 @@ def test_cold_user_split_never_shares_a_user(rows, test_size, seed):
     for (user, items), target in zip(split.X_test["items"].items(), split.y_test):
         full = [i for i, _ in seqs[int(user[1:])]]
         assert items.tolist() + [target] == full
+
+
+@_settings(max_examples=60, deadline=None)
+@_given(rows=_LOGS, cutoff=_st.integers(0, 101))
+def test_temporal_split_cv_trains_only_on_the_past(rows, cutoff):
+    from skrec.model_selection import temporal_split_cv
+
+    X, seqs = _sorted_frame(rows)
+    split = temporal_split(X, cutoff)
+    n_fit = sum(sum(t < cutoff for _, t in s) >= 2 for s in seqs)
+    if n_fit == 0 or len(split.X_test) == 0:
+        with pytest.raises(ValueError, match="choose a cutoff"):
+            temporal_split_cv(X, cutoff)
+        return
+    X_cv, y_cv, cv = temporal_split_cv(X, cutoff)
+    (train_idx, test_idx), = cv.split()
+    for pos in train_idx:
+        user = X_cv.index[pos]
+        past = [(i, t) for i, t in seqs[int(user[1:])] if t < cutoff]
+        # the row is the past minus its last event, which is the target
+        assert X_cv["items"].iloc[pos].tolist() + [y_cv[pos]] == [i for i, _ in past]
+        assert (X_cv["timestamps"].iloc[pos] < cutoff).all()
+    assert y_cv[test_idx].tolist() == split.y_test.tolist()
+    assert list(X_cv.index[test_idx]) == list(split.X_test.index)
