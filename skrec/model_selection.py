@@ -13,6 +13,7 @@ returns a score matrix of shape ``(n_rows, n_items + 1)`` whose column ``j``
 scores item ``j`` as the next item after row ``i`` (column 0 is padding).
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -297,8 +298,10 @@ class HoldoutSplit:
 
 
 def _as_seconds(cutoff):
-    if isinstance(cutoff, (int, np.integer)) and not isinstance(cutoff, bool):
-        return int(cutoff)
+    if isinstance(cutoff, numbers.Real) and not isinstance(cutoff, bool):
+        if not np.isfinite(cutoff):
+            raise ValueError(f"cutoff must be finite, got {cutoff!r}.")
+        return cutoff  # a number in the frame's own unit, compared as is
     try:
         stamp = pd.Timestamp(cutoff)
     except (TypeError, ValueError) as exc:
@@ -325,10 +328,10 @@ def temporal_split(X, cutoff):
     ----------
     X : pandas.DataFrame
         Sequence frame.
-    cutoff : int, datetime or str
-        The split time, in the frame's timestamp unit (Unix seconds for
-        datetimes and ISO 8601 strings, as :class:`SequenceEncoder` stores
-        them).
+    cutoff : number, datetime or str
+        The split time: a number in the frame's timestamp unit, or a datetime
+        or ISO 8601 string (converted to Unix seconds, as
+        :class:`~skrec.preprocessing.SequenceEncoder` stores them).
 
     Returns
     -------
@@ -352,11 +355,9 @@ def temporal_split(X, cutoff):
     before = ragged.timestamps < cut
     n_before = np.bincount(ragged.segment_ids()[before], minlength=ragged.n_sequences)
     train_rows = np.flatnonzero(n_before > 0)
-    train = ragged.take(train_rows).windows(np.zeros(len(train_rows), np.int64),
-                                            n_before[train_rows])
+    train = ragged.gather(ragged.offsets[train_rows], n_before[train_rows])
     test_rows = np.flatnonzero((n_before > 0) & (n_before < ragged.lengths))
-    history = ragged.take(test_rows).windows(np.zeros(len(test_rows), np.int64),
-                                             n_before[test_rows])
+    history = ragged.gather(ragged.offsets[test_rows], n_before[test_rows])
     y_test = ragged.items[ragged.offsets[test_rows] + n_before[test_rows]].copy()
     return HoldoutSplit(
         X_train=from_ragged(train, index=X.index[train_rows]),

@@ -253,3 +253,11 @@ def test_temporal_split_cv_trains_only_on_the_past(rows, cutoff):
         assert (X_cv["timestamps"].iloc[pos] < cutoff).all()
     assert y_cv[test_idx].tolist() == split.y_test.tolist()
     assert list(X_cv.index[test_idx]) == list(split.X_test.index)
+
+
+def test_temporal_split_numeric_cutoffs_are_in_the_frames_unit():
+    X = _frame([[1, 2, 3]], [[10, 20, 30]])
+    assert temporal_split(X, 20.5).y_test.tolist() == [3]
+    assert temporal_split(X, np.int64(20)).y_test.tolist() == [2]
+    with pytest.raises(ValueError, match="finite"):
+        temporal_split(X, float("nan"))

@@ -22,6 +22,11 @@ __all__ = [
 ]
 
 
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+
+
 def _top_k(y_ranked, k):
     lists = np.asarray(y_ranked)
     if lists.ndim != 2:
@@ -29,8 +34,7 @@ def _top_k(y_ranked, k):
             "y_ranked must be 2-D, shape (n_users, n_ranked), item ids best first; "
             f"got shape {lists.shape}."
         )
-    if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}.")
+    _check_positive_int(k, "k")
     if k > lists.shape[1]:
         raise ValueError(
             f"k={k} but y_ranked holds only {lists.shape[1]} items per row."
@@ -39,8 +43,7 @@ def _top_k(y_ranked, k):
 
 
 def _recommendation_counts(lists, n_items):
-    if isinstance(n_items, bool) or not isinstance(n_items, Integral) or n_items < 1:
-        raise ValueError(f"n_items must be a positive integer, got {n_items!r}.")
+    _check_positive_int(n_items, "n_items")
     items = lists[lists > 0]
     if len(items) and items.max() > n_items:
         raise ValueError(
@@ -108,8 +111,7 @@ def novelty_at_k(y_ranked, *, k=10, item_counts, n_users):
     counts = np.asarray(item_counts, dtype=np.float64)
     if counts.ndim != 1 or (counts < 0).any():
         raise ValueError("item_counts must be a 1-D array of non-negative counts.")
-    if isinstance(n_users, bool) or not isinstance(n_users, Integral) or n_users < 1:
-        raise ValueError(f"n_users must be a positive integer, got {n_users!r}.")
+    _check_positive_int(n_users, "n_users")
     items = lists[lists > 0]
     if len(items) == 0:
         return 0.0

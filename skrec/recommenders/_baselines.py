@@ -302,11 +302,21 @@ class ItemKNN(_ScoreMatrixRecommender):
         age = (np.repeat(recent.offsets[1:], recent.lengths) - 1
                - np.arange(recent.n_events))[known]
         weight = float(self.recency_decay) ** age
-        k = int(getattr(self.similarity_, "n_neighbors", 1))
-        neighbors = np.asarray(self.similarity_.most_similar(items, k=k))
-        sims = self.similarity_.similarity(np.repeat(items, k), neighbors.ravel())
-        votes = np.repeat(weight, k) * sims
-        real = (neighbors.ravel() != np.repeat(items, k)) & (neighbors.ravel() > 0)
-        np.add.at(scores, (np.repeat(rows, k)[real], neighbors.ravel()[real] - 1),
-                  votes[real])
+        sim = self.similarity_
+        k = int(getattr(sim, "n_neighbors", 1))
+        if hasattr(sim, "neighbors_") and hasattr(sim, "scores_"):
+            # An ItemSimilarity already stores each neighbour's score: look
+            # both up in its tables (rows follow its ``items_``).
+            table_rows = np.searchsorted(sim.items_, items)
+            neighbors = sim.neighbors_[table_rows, :k]
+            sims = sim.scores_[table_rows, :k].ravel()
+        else:
+            neighbors = np.asarray(sim.most_similar(items, k=k))
+            sims = sim.similarity(np.repeat(items, k), neighbors.ravel())
+        neighbors = neighbors.ravel()
+        real = (neighbors != np.repeat(items, k)) & (neighbors > 0)
+        votes = np.repeat(weight, k)[real] * np.asarray(sims)[real]
+        cells = np.repeat(rows, k)[real] * self.n_items_ + neighbors[real] - 1
+        scores += np.bincount(cells, weights=votes,
+                              minlength=n_rows * self.n_items_).reshape(scores.shape)
         return scores

@@ -10,6 +10,7 @@ sequences. The segment sorts and selections that operators build on are in
 :mod:`skrec.sequence._segments`.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,8 +169,7 @@ class Ragged:
         array([7, 5, 6])
         """
         indices = np.asarray(indices, dtype=np.int64)
-        return self.windows(np.zeros(len(indices), dtype=np.int64),
-                            self.lengths[indices], rows=indices)
+        return self.gather(self.offsets[:-1][indices], self.lengths[indices])
 
     def windows(self, starts, lengths, rows=None):
         """Cut one window ``[starts[i], starts[i] + lengths[i])`` per sequence.
@@ -197,8 +197,18 @@ class Ragged:
         >>> r.windows([1, 0], [2, 1]).items
         array([2, 3, 4])
         """
-        first = self.offsets[:-1] if rows is None else self.offsets[:-1][rows]
-        return self.gather(first + np.asarray(starts, dtype=np.int64), lengths)
+        rows = np.arange(self.n_sequences) if rows is None else np.asarray(rows, np.int64)
+        starts = np.asarray(starts, dtype=np.int64)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        if len(starts) and (
+            starts.min() < 0 or lengths.min() < 0
+            or ((starts + lengths) > self.lengths[rows]).any()
+        ):
+            raise ValueError(
+                "Every window must lie inside its sequence: 0 <= starts and "
+                "0 <= lengths and starts + lengths <= the sequence's length."
+            )
+        return self.gather(self.offsets[:-1][rows] + starts, lengths)
 
     def gather(self, flat_starts, lengths):
         """Gather windows given by flat positions into a new Ragged.
@@ -249,6 +259,8 @@ class Ragged:
         >>> r.drop_last().items
         array([5])
         """
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}.")
         return self.gather(self.offsets[:-1], np.maximum(self.lengths - int(n), 0))
 
     def last_items(self, fill=PAD):

@@ -105,3 +105,12 @@ def test_check_ragged_casts_and_accepts_valid_input():
     np.testing.assert_array_equal(out.items, [1, 2])
     ok = Ragged(np.array([1, 2]), np.array([0, 1]), np.array([0, 2]))
     assert check_ragged(ok) is ok
+
+
+def test_windows_and_drop_last_reject_what_would_read_outside_a_sequence():
+    r = Ragged(np.array([1, 2, 3]), np.array([0, 1, 2]), np.array([0, 2, 3]))
+    for starts, lengths in (([1, 0], [2, 1]), ([-1, 0], [1, 1]), ([0, 0], [1, -1])):
+        with pytest.raises(ValueError, match="inside its sequence"):
+            r.windows(starts, lengths)
+    with pytest.raises(ValueError, match="non-negative"):
+        r.drop_last(-1)
