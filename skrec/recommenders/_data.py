@@ -17,8 +17,8 @@ __all__ = [
 ]
 
 
-def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
-    """Draw item ids uniformly from ``1..n_items`` avoiding each row's items.
+def sample_negatives(rng, n_items, shape, exclude, max_rounds=10, cdf=None):
+    """Draw item ids from ``1..n_items`` avoiding each row's items.
 
     Parameters
     ----------
@@ -30,6 +30,11 @@ def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
     max_rounds : int, default=10
         Collisions are redrawn at most this many times (a row whose items
         cover almost the whole catalogue keeps a collision rather than loop).
+    cdf : ndarray of shape (n_items,) or None, default=None
+        Cumulative sampling probabilities of items ``1..n_items`` (the last
+        entry 1): item ``j`` is drawn with probability ``cdf[j-1] -
+        cdf[j-2]``. ``None`` draws uniformly (and consumes the generator as
+        ``rng.integers``).
 
     Returns
     -------
@@ -42,8 +47,25 @@ def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
     >>> neg = sample_negatives(rng, 3, (1, 50), np.array([[1, 2]]))
     >>> set(neg.ravel().tolist())
     {3}
+    >>> neg = sample_negatives(rng, 3, (1, 50), np.array([[0]]),
+    ...                        cdf=np.array([0.0, 1.0, 1.0]))  # only item 2
+    >>> set(neg.ravel().tolist())
+    {2}
     """
-    neg = rng.integers(1, n_items + 1, size=shape, dtype=np.int64)
+    if cdf is None:
+        def draw(size):
+            return rng.integers(1, n_items + 1, size=size, dtype=np.int64)
+    else:
+        cdf = np.asarray(cdf, dtype=np.float64)
+        total = cdf[-1]
+
+        def draw(size):
+            u = rng.random(size) * total
+            # side="right": an item of probability 0 (cdf equal to the
+            # previous entry) is never drawn.
+            return np.minimum(np.searchsorted(cdf, u, side="right"), n_items - 1) + 1
+
+    neg = np.asarray(draw(shape), dtype=np.int64)
     flat = neg.reshape(shape[0], -1)  # a view: redraws land in ``neg``
     exclude = np.asarray(exclude, dtype=np.int64)
     for _ in range(max_rounds):
@@ -51,7 +73,7 @@ def sample_negatives(rng, n_items, shape, exclude, max_rounds=10):
         n_hit = int(hit.sum())
         if n_hit == 0:
             break
-        flat[hit] = rng.integers(1, n_items + 1, size=n_hit, dtype=np.int64)
+        flat[hit] = draw(n_hit)
     return neg
 
 

@@ -185,7 +185,9 @@ class SASRecModule(nn.Module):
         self.skip_padding = skip_padding
         self.max_seq_length = max_seq_length
         self.initializer_range = initializer_range
-        self.item_embedding = nn.Embedding(n_items + 1, hidden_size, padding_idx=0)
+        self.item_embedding = nn.Embedding(
+            n_items + 1 + self._extra_tokens, hidden_size, padding_idx=0
+        )
         self.position_embedding = nn.Embedding(max_seq_length, hidden_size)
         self.norm = nn.LayerNorm(hidden_size, eps=layer_norm_eps)
         self.dropout = _Dropout(hidden_dropout)
@@ -195,6 +197,16 @@ class SASRecModule(nn.Module):
             for _ in range(n_layers)
         )
         self.apply(self._init_weights)
+
+    # Tokens after the items in the embedding table (BERT4Rec's mask token).
+    _extra_tokens = 0
+
+    def _allowed_keys(self, real):
+        """(batch, n, n) mask of the keys each query attends to: causal, and
+        only positions that hold an item."""
+        n = real.shape[1]
+        causal = torch.ones(n, n, dtype=torch.bool, device=real.device).tril()
+        return causal[None, :, :] & real[:, None, :]
 
     def _init_weights(self, module):
         if isinstance(module, (nn.Linear, nn.Embedding)):
@@ -234,8 +246,7 @@ class SASRecModule(nn.Module):
             )
         device = input_ids.device
         real = input_ids > 0
-        causal = torch.ones(n, n, dtype=torch.bool, device=device).tril()
-        allowed = causal[None, :, :] & real[:, None, :]
+        allowed = self._allowed_keys(real)
         if not padding_outputs:
             # A row without items attends to its last position only.
             allowed[~real.any(1), -1, -1] = True
@@ -267,32 +278,49 @@ class SASRecModule(nn.Module):
         ``hidden`` has shape (..., hidden_size); the result has shape
         (..., n_items), column ``j`` scoring internal item ``j + 1``.
         """
-        return hidden @ self.item_embedding.weight[1:].T
+        return hidden @ self.item_embedding.weight[1 : self.n_items + 1].T
+
+    def candidate_scores(self, hidden, items):
+        """Scores of given items: ``hidden`` (..., hidden_size) against the
+        embeddings of ``items`` (...); shapes broadcast, e.g. hidden
+        (P, 1, d) with items (P, n) gives (P, n)."""
+        return (hidden * self.item_embedding(items)).sum(-1)
 
 
-def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normalizer=None):
+def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normalizer=None,
+                   log_q=None):
     """Next-item loss over every position that has a target.
 
     Only real positions (``targets > 0``) are scored: padding costs nothing.
+    Scores come from the encoder: ``module.item_scores(h)`` (every item) and
+    ``module.candidate_scores(h, ids)`` (given items).
 
     Parameters
     ----------
-    module : SASRecModule
+    module : SASRecModule, GRU4RecModule, BERT4RecModule or any encoder with
+        ``item_scores`` and ``candidate_scores``
     hidden : Tensor of shape (batch, length, hidden_size)
         Encoder output.
     targets : LongTensor of shape (batch, length)
         Internal id of the next item at each position, ``0`` where there is
         none (padding).
     negatives : LongTensor of shape (batch, length) or (batch, length, n), default=None
-        Sampled negatives of each position, one or ``n`` (needed when
-        ``kind="bce"``).
-    kind : {"bce", "ce"}, default="bce"
+        Sampled negatives of each position, one or ``n`` (needed unless
+        ``kind="ce"``).
+    kind : {"bce", "ce", "sampled_softmax"}, default="bce"
         ``"bce"``: binary cross-entropy of the positive against the sampled
         negatives, ``-log s(pos) - sum_j log(1 - s(neg_j))`` (SASRec with one
-        negative); ``"ce"``: softmax cross-entropy over all items.
+        negative); ``"ce"``: softmax cross-entropy over all items;
+        ``"sampled_softmax"``: softmax cross-entropy over the positive and the
+        ``n`` sampled negatives, every logit corrected by ``- log_q`` of its
+        item when ``log_q`` is given.
     normalizer : float or None, default=None
         The sum of the per-position losses is divided by it; ``None`` divides
         by the number of positions with a target (the mean).
+    log_q : Tensor of shape (n_items + 1,) or None, default=None
+        Log sampling probability of every internal id (the logQ correction
+        of sampled softmax, Bengio and Senecal 2008; Yi et al. 2019); ``None``
+        is uniform sampling, where the correction is a constant and cancels.
 
     Returns
     -------
@@ -307,7 +335,13 @@ def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normaliz
     >>> loss = next_item_loss(m, h, torch.tensor([[0, 1, 2]]), torch.tensor([[3, 3, 3]]))
     >>> round(float(loss.detach()), 4)
     1.3863
+    >>> neg = torch.tensor([[[3, 3], [3, 3], [3, 3]]])  # 3 equal logits: log 3
+    >>> loss = next_item_loss(m, h, torch.tensor([[0, 1, 2]]), neg, kind="sampled_softmax")
+    >>> round(float(loss.detach()), 4)
+    1.0986
     """
+    if kind not in ("bce", "ce", "sampled_softmax"):
+        raise ValueError(f"kind must be 'bce', 'ce' or 'sampled_softmax', got {kind!r}.")
     is_target = targets > 0
     h = hidden[is_target]
     t = targets[is_target]
@@ -316,19 +350,25 @@ def next_item_loss(module, hidden, targets, negatives=None, kind="bce", normaliz
     )
     if h.shape[0] == 0:
         return hidden.sum() * 0.0
+    if kind == "ce":
+        logits = module.item_scores(h)
+        return F.cross_entropy(logits, t - 1, reduction="sum") / denominator
+    if negatives is None:
+        raise ValueError(f"kind={kind!r} needs sampled negatives.")
+    neg_ids = negatives[is_target]
+    pos = module.candidate_scores(h, t)
+    if neg_ids.dim() == 1:  # one negative per position
+        neg_ids = neg_ids[:, None]
+    neg = module.candidate_scores(h[:, None, :], neg_ids)  # (positions, n)
     if kind == "bce":
-        emb = module.item_embedding
-        pos = (h * emb(t)).sum(-1)
-        neg_ids = negatives[is_target]
-        if neg_ids.dim() == 1:  # one negative per position
-            neg = (h * emb(neg_ids)).sum(-1)
-        else:  # (positions, n): every negative against the same hidden state
-            neg = (h[:, None, :] * emb(neg_ids)).sum(-1)
         # -log s(p) - sum_j log(1 - s(n_j))
-        per_position = F.softplus(-pos) + F.softplus(neg).reshape(len(pos), -1).sum(-1)
+        per_position = F.softplus(-pos) + F.softplus(neg).sum(-1)
         return per_position.sum() / denominator
-    logits = module.item_scores(h)
-    return F.cross_entropy(logits, t - 1, reduction="sum") / denominator
+    logits = torch.cat([pos[:, None], neg], dim=1)
+    if log_q is not None:
+        logits = logits - log_q[torch.cat([t[:, None], neg_ids], dim=1)]
+    zeros = torch.zeros(len(logits), dtype=torch.long, device=logits.device)
+    return F.cross_entropy(logits, zeros, reduction="sum") / denominator
 
 
 def sequence_representation(hidden, input_ids, kind="last"):
