@@ -411,7 +411,7 @@ class BaseSequentialRecommender(NeuralNet):
             q = self.item_counts_ / max(int(self.item_counts_.sum()), 1)
         else:
             q = np.full(self.n_items_, 1.0 / self.n_items_)
-        self._negative_cdf = np.cumsum(q)
+        self.negative_cdf_ = np.cumsum(q)
         with np.errstate(divide="ignore"):
             # Index 0 (padding) is never sampled; items of probability 0 are
             # never drawn as negatives (a positive of probability 0 gets no
@@ -454,7 +454,7 @@ class BaseSequentialRecommender(NeuralNet):
         shape = tuple(shape)
         if self.n_negatives > 1 or self.loss == "sampled_softmax":
             shape += (self.n_negatives,)
-        cdf = getattr(self, "_negative_cdf", None)
+        cdf = getattr(self, "negative_cdf_", None)
         if self.negative_sampling == "uniform":
             cdf = None
         neg = sample_negatives(self.rng_, self.n_items_, shape, exclude.cpu().numpy(),

@@ -9,7 +9,11 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from skorch.callbacks import Callback
 from torch.nn import functional as F
 
@@ -19,7 +23,7 @@ from skrec.recommenders._sasrec import SASRec
 from skrec.sequence import to_padded
 from skrec.utils._random import check_generator
 
-__all__ = ["CoSeRec", "TiCoSeRec"]
+__all__ = ["ContrastiveMixin", "CoSeRec", "TiCoSeRec", "CL4SRec"]
 
 
 class _EpochSummary(Callback):
@@ -47,102 +51,23 @@ def _similarity_operators(augmenter):
     return [op for op in ops if hasattr(op, "similarity_")]
 
 
-class CoSeRec(SASRec):
-    """Contrastive self-supervised sequential recommender (CoSeRec).
+class ContrastiveMixin:
+    """The contrastive objective of CoSeRec for any causal sequential model.
 
-    A :class:`SASRec` trained with the next-item loss plus ``cf_weight`` times
-    an InfoNCE loss that pulls together ``n_views`` augmented views of the same
-    training sequence, the other sequences of the batch being negatives. Views
-    are drawn afresh for every batch of every epoch by the ``augmenter``,
-    applied to the whole batch at once, and encoded together with the batch in
-    one forward pass. ``cl_representation`` says which vector of a view the
-    loss compares.
+    Mixed in before a :class:`BaseSequentialRecommender` subclass, it adds
+    the augmenter and the InfoNCE loss between augmented views to that
+    model's next-item training: ``CoSeRec`` is ``ContrastiveMixin`` over
+    :class:`SASRec`, and a contrastive GRU4Rec is one line::
 
-    Warm-up: the first ``model_warm_up_epochs`` epochs train the next-item
-    loss only (the reference trains 40 of up to 350 epochs this way); the
-    contrastive loss, and with it the augmentation, starts at the next epoch.
-    The default ``"auto"`` warms up for ``min(40, max_epochs // 5)`` epochs so
-    that a short fit still augments; a fit whose ``max_epochs`` never gets
-    past an explicit warm-up warns that no augmentation will happen. After
-    ``augmentation_warm_up_epochs`` epochs the item similarity of the
-    substitute/insert operators switches to the hybrid model
-    (``ItemSimilarity(method="hybrid")``).
+        class ContrastiveGRU4Rec(ContrastiveMixin, GRU4Rec):
+            pass
 
-    The augmenter is cloned and fitted in ``fit`` on the *training* part of
-    the sequences only (after the validation split), in internal item ids,
-    through its public ragged API (``fit_ragged``/``augment``). Randomness of
-    the views: when the augmenter's own ``random_state`` is set, it seeds the
-    stream of views (the same augmenter seed draws the same views for the
-    same batches, whatever the recommender's seed); when it is ``None`` the
-    views come from the recommender's ``random_state``. Masking operators
-    must use ``mask_value=0`` here (the padding id: item dropout); any other
-    value would name a real item in the internal ids, so it is rejected.
-
-    Parameters
-    ----------
-    augmenter : skrec augmentation transformer or None, default=None
-        Any operator of :mod:`skrec.augmentation` or a
-        ``LengthAwareAugmenter``; its nested parameters are tunable as
-        ``augmenter__<name>__<param>``. ``None`` means CoSeRec's random
-        operators under the length-aware control: ``LengthAwareAugmenter(
-        operators=[("crop", RandomCrop()), ("mask", RandomMask()), ("reorder",
-        RandomReorder()), ("substitute", RandomSubstitute()), ("insert",
-        RandomInsert())], var_rank_not_aug_ratio=0.0)``.
-    cf_weight : float, default=0.1
-        Weight of the contrastive loss.
-    temperature : float, default=1.0
-        InfoNCE temperature.
-    n_views : int, default=2
-        Views per sequence; with more than 2 the loss averages over all pairs.
-    cl_representation : {"mean", "last", "flatten"}, default="mean"
-        What InfoNCE compares (see
-        :func:`~skrec.recommenders.sequence_representation`): the mean hidden
-        state over a view's items, the last position's hidden state, or the
-        whole encoder output of the view padded to ``max_seq_length``,
-        flattened (the reference code's choice; several times slower, since
-        every padding position is computed). The default was chosen on
-        Beauty's validation split (``benchmarks/results/
-        contrastive_representation.md``).
-    model_warm_up_epochs : int or "auto", default="auto"
-        Epochs trained with the next-item loss only; ``"auto"`` is
-        ``min(40, max_epochs // 5)``.
-    augmentation_warm_up_epochs : int, default=80
-        Epochs after which substitute/insert switch to the hybrid similarity.
-    **kwargs
-        Every parameter of :class:`SASRec`.
-
-    Attributes
-    ----------
-    augmenter_ : fitted augmenter
-    items_, n_items_, module_, history_
-        As in :class:`SASRec`. The history also holds ``rec_loss``,
-        ``cl_loss`` and ``aug_share`` (share of the training step time spent
-        drawing views) per epoch.
-
-    See Also
-    --------
-    SASRec, TiCoSeRec
-
-    References
-    ----------
-    .. [1] Liu, Chen, Xiong, Ding, Wang, Yu and Xiong, "Contrastive
-       Self-supervised Sequential Recommendation with Robust Augmentation",
-       2021.
-
-    Examples
-    --------
-    >>> from skrec.sequence import make_sequence_frame
-    >>> from skrec.recommenders import CoSeRec
-    >>> X = make_sequence_frame([[1, 2, 3, 4, 5], [2, 3, 4, 5, 6]] * 10)
-    >>> model = CoSeRec(hidden_size=16, n_heads=1, inner_size=16,
-    ...                 max_seq_length=5, max_epochs=2, model_warm_up_epochs=1,
-    ...                 train_split=None, verbose=0, random_state=0).fit(X)
-    >>> "cl_loss" in model.history[-1]
-    True
+    Its parameters and behaviour are documented in :class:`CoSeRec`. The
+    encoder must be causal (its last position must not see the next item);
+    :class:`BERT4Rec`, trained on the cloze task, is refused.
     """
 
-    _parameter_constraints = {
-        **SASRec._parameter_constraints,
+    _contrastive_constraints = {
         "augmenter": "no_validation",
         "cf_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -180,6 +105,19 @@ class CoSeRec(SASRec):
         self.augmentation_warm_up_epochs = augmentation_warm_up_epochs
 
     # ------------------------------------------------------------ parameters
+    def _validate_hyperparameters(self):
+        validate_parameter_constraints(
+            self._contrastive_constraints,
+            {k: getattr(self, k) for k in self._contrastive_constraints},
+            caller_name=type(self).__name__,
+        )
+        if not getattr(self, "_supports_contrastive", True):
+            raise TypeError(
+                f"{type(self).__name__}: the contrastive objective needs a causal "
+                "next-item encoder; this model trains another task."
+            )
+        super()._validate_hyperparameters()
+
     @staticmethod
     def _default_augmenter():
         from skrec.augmentation import (
@@ -239,7 +177,8 @@ class CoSeRec(SASRec):
                 f"{type(self).__name__} will not augment: max_epochs="
                 f"{self.max_epochs} <= model_warm_up_epochs="
                 f"{self.model_warm_up_epochs}, so the contrastive loss never "
-                "starts and the fit is a plain SASRec. Lower model_warm_up_epochs "
+                f"starts and the fit is a plain {self._ranking_class.__name__}. "
+                "Lower model_warm_up_epochs "
                 "(or leave it 'auto'), or raise max_epochs.",
                 UserWarning,
                 stacklevel=4,
@@ -401,6 +340,106 @@ class CoSeRec(SASRec):
         return step
 
 
+class CoSeRec(ContrastiveMixin, SASRec):
+    """Contrastive self-supervised sequential recommender (CoSeRec).
+
+    A :class:`SASRec` trained with the next-item loss plus ``cf_weight`` times
+    an InfoNCE loss that pulls together ``n_views`` augmented views of the same
+    training sequence, the other sequences of the batch being negatives. Views
+    are drawn afresh for every batch of every epoch by the ``augmenter``,
+    applied to the whole batch at once, and encoded together with the batch in
+    one forward pass. ``cl_representation`` says which vector of a view the
+    loss compares.
+
+    Warm-up: the first ``model_warm_up_epochs`` epochs train the next-item
+    loss only (the reference trains 40 of up to 350 epochs this way); the
+    contrastive loss, and with it the augmentation, starts at the next epoch.
+    The default ``"auto"`` warms up for ``min(40, max_epochs // 5)`` epochs so
+    that a short fit still augments; a fit whose ``max_epochs`` never gets
+    past an explicit warm-up warns that no augmentation will happen. After
+    ``augmentation_warm_up_epochs`` epochs the item similarity of the
+    substitute/insert operators switches to the hybrid model
+    (``ItemSimilarity(method="hybrid")``).
+
+    The augmenter is cloned and fitted in ``fit`` on the *training* part of
+    the sequences only (after the validation split), in internal item ids,
+    through its public ragged API (``fit_ragged``/``augment``). Randomness of
+    the views: when the augmenter's own ``random_state`` is set, it seeds the
+    stream of views (the same augmenter seed draws the same views for the
+    same batches, whatever the recommender's seed); when it is ``None`` the
+    views come from the recommender's ``random_state``. Masking operators
+    must use ``mask_value=0`` here (the padding id: item dropout); any other
+    value would name a real item in the internal ids, so it is rejected.
+
+    Parameters
+    ----------
+    augmenter : skrec augmentation transformer or None, default=None
+        Any operator of :mod:`skrec.augmentation` or a
+        ``LengthAwareAugmenter``; its nested parameters are tunable as
+        ``augmenter__<name>__<param>``. ``None`` means CoSeRec's random
+        operators under the length-aware control: ``LengthAwareAugmenter(
+        operators=[("crop", RandomCrop()), ("mask", RandomMask()), ("reorder",
+        RandomReorder()), ("substitute", RandomSubstitute()), ("insert",
+        RandomInsert())], var_rank_not_aug_ratio=0.0)``.
+    cf_weight : float, default=0.1
+        Weight of the contrastive loss.
+    temperature : float, default=1.0
+        InfoNCE temperature.
+    n_views : int, default=2
+        Views per sequence; with more than 2 the loss averages over all pairs.
+    cl_representation : {"mean", "last", "flatten"}, default="mean"
+        What InfoNCE compares (see
+        :func:`~skrec.recommenders.sequence_representation`): the mean hidden
+        state over a view's items, the last position's hidden state, or the
+        whole encoder output of the view padded to ``max_seq_length``,
+        flattened (the reference code's choice; several times slower, since
+        every padding position is computed). The default was chosen on
+        Beauty's validation split (``benchmarks/results/
+        contrastive_representation.md``).
+    model_warm_up_epochs : int or "auto", default="auto"
+        Epochs trained with the next-item loss only; ``"auto"`` is
+        ``min(40, max_epochs // 5)``.
+    augmentation_warm_up_epochs : int, default=80
+        Epochs after which substitute/insert switch to the hybrid similarity.
+    **kwargs
+        Every parameter of :class:`SASRec`.
+
+    Attributes
+    ----------
+    augmenter_ : fitted augmenter
+    items_, n_items_, module_, history_
+        As in :class:`SASRec`. The history also holds ``rec_loss``,
+        ``cl_loss`` and ``aug_share`` (share of the training step time spent
+        drawing views) per epoch.
+
+    See Also
+    --------
+    SASRec, TiCoSeRec
+
+    References
+    ----------
+    .. [1] Liu, Chen, Xiong, Ding, Wang, Yu and Xiong, "Contrastive
+       Self-supervised Sequential Recommendation with Robust Augmentation",
+       2021.
+
+    Examples
+    --------
+    >>> from skrec.sequence import make_sequence_frame
+    >>> from skrec.recommenders import CoSeRec
+    >>> X = make_sequence_frame([[1, 2, 3, 4, 5], [2, 3, 4, 5, 6]] * 10)
+    >>> model = CoSeRec(hidden_size=16, n_heads=1, inner_size=16,
+    ...                 max_seq_length=5, max_epochs=2, model_warm_up_epochs=1,
+    ...                 train_split=None, verbose=0, random_state=0).fit(X)
+    >>> "cl_loss" in model.history[-1]
+    True
+    """
+
+    _parameter_constraints = {
+        **SASRec._parameter_constraints,
+        **ContrastiveMixin._contrastive_constraints,
+    }
+
+
 class TiCoSeRec(CoSeRec):
     """CoSeRec with time-interval-aware augmentation (TiCoSeRec).
 
@@ -447,3 +486,67 @@ class TiCoSeRec(CoSeRec):
         from skrec.augmentation import LengthAwareAugmenter
 
         return LengthAwareAugmenter()
+
+
+class CL4SRec(CoSeRec):
+    """CL4SRec: contrastive learning with random crop, mask and reorder.
+
+    A preset of :class:`CoSeRec` (same training, same parameters) whose
+    augmenter draws, for every sequence and view, one of three random
+    operators uniformly, with no length rule and no sequence left
+    unaugmented: ``LengthAwareAugmenter(operators=[("crop", RandomCrop(rate=
+    0.2)), ("mask", RandomMask(rate=0.7)), ("reorder", RandomReorder(rate=
+    0.2))], augment_threshold=-1, var_rank_not_aug_ratio=0.0)``.
+
+    The rates are the defaults of the crop (keep 20%), mask (70%) and
+    reorder (20%) operators of the CoSeRec reference implementation; the
+    CL4SRec paper tunes them per data set. Tune them as
+    ``augmenter__crop__rate`` etc.
+
+    Parameters
+    ----------
+    augmenter : skrec augmentation transformer or None, default=None
+        ``None`` means the three operators above.
+    **kwargs
+        Every parameter of :class:`CoSeRec` and :class:`SASRec`.
+
+    See Also
+    --------
+    CoSeRec, TiCoSeRec
+
+    References
+    ----------
+    .. [1] Xie, Sun, Liu, Wu, Gao, Ding and Cui, "Contrastive Learning for
+       Sequential Recommendation", ICDE 2022 (arXiv:2010.14395).
+
+    Examples
+    --------
+    >>> from skrec.sequence import make_sequence_frame
+    >>> from skrec.recommenders import CL4SRec
+    >>> X = make_sequence_frame([[1, 2, 3, 4, 5], [2, 3, 4, 5, 6]] * 10)
+    >>> model = CL4SRec(hidden_size=16, n_heads=1, inner_size=16,
+    ...                 max_seq_length=5, max_epochs=2, model_warm_up_epochs=1,
+    ...                 train_split=None, verbose=0, random_state=0).fit(X)
+    >>> [name for name, _ in model.augmenter_.operators_]
+    ['crop', 'mask', 'reorder']
+    """
+
+    @staticmethod
+    def _default_augmenter():
+        from skrec.augmentation import (
+            LengthAwareAugmenter,
+            RandomCrop,
+            RandomMask,
+            RandomReorder,
+        )
+
+        return LengthAwareAugmenter(
+            operators=[
+                ("crop", RandomCrop(rate=0.2)),
+                ("mask", RandomMask(rate=0.7)),
+                ("reorder", RandomReorder(rate=0.2)),
+            ],
+            short_operators=("crop", "mask", "reorder"),
+            augment_threshold=-1,
+            var_rank_not_aug_ratio=0.0,
+        )

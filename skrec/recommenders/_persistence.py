@@ -12,10 +12,12 @@ The file is a zip archive of three members:
     ``torch.load(weights_only=True)``, which only accepts tensors and plain
     containers: loading a file never runs code from it.
 
-Only what recommending needs is kept. CoSeRec and TiCoSeRec train the same
-encoder as SASRec (their contrastive loss and augmentation are training-only),
-so every recommender loads back as a :class:`~skrec.recommenders.SASRec` that
-ranks exactly as the trained model does.
+Only what recommending needs is kept. CoSeRec, TiCoSeRec and CL4SRec train
+the same encoder as SASRec (their contrastive loss and augmentation are
+training-only), so they load back as a :class:`~skrec.recommenders.SASRec`
+that ranks exactly as the trained model does; GRU4Rec and BERT4Rec (and a
+contrastive model built on them with ``ContrastiveMixin``) load back as
+themselves.
 """
 
 import io
@@ -30,12 +32,20 @@ from sklearn.utils import Bunch
 __all__ = ["save_recommender", "load_recommender"]
 
 _FORMAT = 1
-# SASRec parameters that define the network and how it ranks.
-_PARAMS = (
-    "hidden_size", "n_layers", "n_heads", "inner_size", "hidden_dropout",
-    "attn_dropout", "max_seq_length", "layer_norm_eps", "initializer_range",
-    "eval_batch_size", "handle_unknown", "max_item_id",
-)
+# Parameters, besides the encoder's (``_module_params``), that define how a
+# loaded model ranks.
+_RANKING_PARAMS = ("max_seq_length", "eval_batch_size", "handle_unknown", "max_item_id")
+
+
+def _saved_params(model):
+    names = dict.fromkeys(tuple(model._module_params) + _RANKING_PARAMS)
+    return {name: getattr(model, name) for name in names}
+
+
+def _ranking_classes():
+    from skrec.recommenders import BERT4Rec, GRU4Rec, SASRec
+
+    return {cls.__name__: cls for cls in (SASRec, GRU4Rec, BERT4Rec)}
 
 
 def _json_ids(values):
@@ -60,8 +70,8 @@ def save_recommender(path, model, encoder=None):
     ----------
     path : str or path-like
         File to write (a zip archive; ``.skrec`` is a good suffix).
-    model : SASRec, CoSeRec or TiCoSeRec
-        A fitted recommender.
+    model : SASRec, GRU4Rec, BERT4Rec, CoSeRec, TiCoSeRec or CL4SRec
+        A fitted sequential recommender.
     encoder : SequenceEncoder, default=None
         The fitted encoder that turned the raw log into the model's item ids;
         saved with the model, it lets :func:`load_recommender` encode new logs
@@ -82,18 +92,23 @@ def save_recommender(path, model, encoder=None):
     >>> (loaded.recommend(X, k=2) == model.recommend(X, k=2)).all()
     np.True_
     """
-    from skrec.recommenders import SASRec
+    from skrec.recommenders import BaseSequentialRecommender
 
-    if not isinstance(model, SASRec):
+    if not isinstance(model, BaseSequentialRecommender) or (
+        model._ranking_class is None
+        or model._ranking_class.__name__ not in _ranking_classes()
+    ):
         raise TypeError(
-            f"save_recommender saves skrec recommenders (SASRec, CoSeRec, TiCoSeRec), "
-            f"got {type(model).__name__}."
+            "save_recommender saves skrec's sequential recommenders (SASRec, "
+            "GRU4Rec, BERT4Rec, CoSeRec, TiCoSeRec, CL4SRec), got "
+            f"{type(model).__name__}."
         )
     model._check_fitted()
     meta = {
         "format": _FORMAT,
         "class": type(model).__name__,
-        "params": {name: getattr(model, name) for name in _PARAMS},
+        "ranking_class": model._ranking_class.__name__,
+        "params": _saved_params(model),
         "encoder": None,
     }
     if encoder is not None:
@@ -128,14 +143,13 @@ def load_recommender(path, *, device="cpu"):
     Returns
     -------
     loaded : Bunch
-        ``model`` (a fitted :class:`~skrec.recommenders.SASRec`, whatever
-        recommender was saved), ``encoder`` (a fitted
+        ``model`` (a fitted :class:`~skrec.recommenders.SASRec`,
+        :class:`~skrec.recommenders.GRU4Rec` or
+        :class:`~skrec.recommenders.BERT4Rec`: the encoder that was trained), ``encoder`` (a fitted
         :class:`~skrec.preprocessing.SequenceEncoder` with
         ``handle_unknown="drop"`` and ``min_length=1``, or ``None``) and
         ``trained_as`` (the saved recommender's class name).
     """
-    from skrec.recommenders import SASRec
-
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"No such model file: {str(path)!r}.")
@@ -153,7 +167,15 @@ def load_recommender(path, *, device="cpu"):
             f"{path.name} has model format {meta.get('format')!r}; this skrec reads "
             f"format {_FORMAT}."
         )
-    model = SASRec(**meta["params"], device=device, verbose=0, train_split=None)
+    # Files written before GRU4Rec and BERT4Rec existed hold SASRec encoders.
+    name = meta.get("ranking_class", "SASRec")
+    classes = _ranking_classes()
+    if name not in classes:
+        raise ValueError(
+            f"{path.name} holds a {name!r} model, which this skrec cannot load "
+            f"(it loads {sorted(classes)})."
+        )
+    model = classes[name](**meta["params"], device=device, verbose=0, train_split=None)
     model.load_params(f_params=io.BytesIO(weights))
     encoder = None
     if meta.get("encoder"):
