@@ -14,7 +14,8 @@ import re
 import sys
 import time
 
-_MODELS = ("sasrec", "coserec", "ticoserec")
+_MODELS = ("sasrec", "gru4rec", "bert4rec", "cl4srec", "coserec", "ticoserec")
+_CONTRASTIVE = ("cl4srec", "coserec", "ticoserec")
 
 # Non-default settings of the TiCoSeRec reference README for Beauty.
 _PAPER_BEAUTY = {
@@ -33,7 +34,8 @@ def add_parser(subparsers):
 
     p = subparsers.add_parser(
         "train",
-        help="train SASRec, CoSeRec or TiCoSeRec and print test HIT/NDCG@5/10/20",
+        help="train a sequential recommender (SASRec, GRU4Rec, BERT4Rec, CL4SRec, "
+        "CoSeRec, TiCoSeRec) and print test HIT/NDCG@5/10/20",
         description=plain(__doc__),
         formatter_class=_HelpFormatter,
     )
@@ -62,10 +64,12 @@ def add_parser(subparsers):
                    "i.e. train every epoch, then restore the best validation one)")
     p.add_argument("--batch-size", type=int, default=256, help="training batch size")
     p.add_argument("--hidden-size", type=int, default=64,
-                   help="width of the embeddings and the transformer")
+                   help="width of the embeddings and of the transformer (GRU4Rec: "
+                   "of the embeddings and the GRU state)")
     p.add_argument("--inner-size", type=int, default=None,
                    help="feed-forward width (default: 2 * hidden size)")
-    p.add_argument("--n-layers", type=int, default=2, help="transformer blocks")
+    p.add_argument("--n-layers", type=int, default=None,
+                   help="transformer blocks or GRU layers (default: 2, GRU4Rec 1)")
     p.add_argument("--n-heads", type=int, default=2,
                    help="attention heads (must divide --hidden-size)")
     p.add_argument("--max-seq-length", type=int, default=50,
@@ -73,15 +77,20 @@ def add_parser(subparsers):
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
     p.add_argument("--weight-decay", type=float, default=1e-6, help="Adam weight decay")
     p.add_argument("--cf-weight", type=float, default=0.1,
-                   help="weight of the contrastive loss (CoSeRec, TiCoSeRec)")
+                   help="weight of the contrastive loss (CL4SRec, CoSeRec, TiCoSeRec)")
     p.add_argument("--model-warm-up-epochs", type=int, default=None,
                    help="epochs without the contrastive loss (default: "
                    "min(40, epochs // 5); paper: 40)")
     p.add_argument("--no-baselines", dest="baselines", action="store_false",
                    help="do not train SASRec on the same budget and rank by "
                    "popularity for comparison")
-    p.add_argument("--loss", choices=("bce", "ce"), default="bce",
-                   help="next-item loss: one sampled negative, or full softmax")
+    p.add_argument("--loss", choices=("bce", "ce", "sampled_softmax"), default=None,
+                   help="next-item loss: binary cross-entropy against a sampled "
+                   "negative, full softmax, or softmax over sampled negatives "
+                   "(default: the model's own, bce for SASRec and the contrastive "
+                   "models, ce for GRU4Rec and BERT4Rec)")
+    p.add_argument("--n-negatives", type=int, default=1,
+                   help="sampled negatives per position (bce, sampled_softmax)")
     p.add_argument("--paper-settings", action="store_true",
                    help="the reference model and training (hidden 128, inner 256, "
                    "batch 128, 40 warm-up epochs, patience 150) and, for "
@@ -130,29 +139,42 @@ def _print_plain(text, **kwargs):
 
 def build_model(args):
     """The estimator described by the parsed arguments."""
-    from skrec.recommenders import CoSeRec, SASRec, TiCoSeRec
+    from skrec.recommenders import (
+        BERT4Rec,
+        CL4SRec,
+        CoSeRec,
+        GRU4Rec,
+        SASRec,
+        TiCoSeRec,
+    )
 
-    cls = {"sasrec": SASRec, "coserec": CoSeRec, "ticoserec": TiCoSeRec}[args.model]
+    cls = {"sasrec": SASRec, "gru4rec": GRU4Rec, "bert4rec": BERT4Rec,
+           "cl4srec": CL4SRec, "coserec": CoSeRec, "ticoserec": TiCoSeRec}[args.model]
     paper = args.paper_settings
     hidden = 128 if paper else args.hidden_size
     inner = 256 if paper else (args.inner_size or 2 * hidden)
+    if args.model == "gru4rec":
+        architecture = dict(embedding_size=hidden, hidden_size=hidden,
+                            n_layers=args.n_layers or 1)
+    else:
+        architecture = dict(hidden_size=hidden, inner_size=inner,
+                            n_layers=args.n_layers or 2, n_heads=args.n_heads)
     params = dict(
-        hidden_size=hidden,
-        inner_size=inner,
-        n_layers=args.n_layers,
-        n_heads=args.n_heads,
+        architecture,
         max_seq_length=args.max_seq_length,
         lr=args.lr,
         weight_decay=args.weight_decay,
         batch_size=128 if paper else args.batch_size,
         max_epochs=args.epochs,
         patience=args.patience or (150 if paper else args.epochs),
-        loss=args.loss,
+        n_negatives=args.n_negatives,
         device=args.device,
         random_state=args.seed,
         verbose=0 if args.quiet else 1,
     )
-    if args.model != "sasrec":
+    if args.loss is not None:
+        params["loss"] = args.loss
+    if args.model in _CONTRASTIVE:
         warm_up = args.model_warm_up_epochs
         params.update(cf_weight=args.cf_weight,
                       model_warm_up_epochs=40 if paper else

@@ -18,6 +18,7 @@ from skrec.metrics._ranking import (
     mrr_at_k,
     ndcg_at_k,
     rank_of_target,
+    sampled_rank_of_target,
     ranking_scores,
 )
 from skrec.metrics._regression import shot_region_scores, shot_regions
@@ -35,6 +36,7 @@ __all__ = [
     "mrr_at_k",
     "ndcg_at_k",
     "rank_of_target",
+    "sampled_rank_of_target",
     "ranking_scores",
     "shot_region_scores",
     "shot_regions",

@@ -17,6 +17,7 @@ from skrec.sequence import Ragged, check_item_ids, segment_ids, to_ragged
 
 __all__ = [
     "rank_of_target",
+    "sampled_rank_of_target",
     "hit_rate_at_k",
     "ndcg_at_k",
     "mrr_at_k",
@@ -217,6 +218,130 @@ def rank_of_target(scores, y_true, *, exclude=None, ties="pessimistic"):
     ahead -= np.bincount(ex_rows, weights=counted, minlength=n).astype(np.int64)
     ranks = (1 + ahead).astype(np.float64)
     ranks[ex_rows[is_target]] = np.inf
+    return ranks
+
+
+def sampled_rank_of_target(scores, y_true, *, n_negatives=100, exclude=None,
+                           candidates=None, ties="pessimistic", random_state=None):
+    """Rank of every row's target among ``n_negatives`` sampled items (1 = best).
+
+    **For comparison with papers that evaluate this way only.** Sampled
+    evaluation ranks the target against ``n_negatives`` items drawn uniformly
+    without replacement (never column 0, the target or an excluded item)
+    instead of the whole catalogue; its figures are much higher than full
+    ranking and can order models differently (Krichene and Rendle, "On
+    Sampled Metrics for Item Recommendation", KDD 2020). skrec's own
+    evaluation is full ranking (:func:`rank_of_target`).
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_rows, n_items + 1)
+        As in :func:`rank_of_target`.
+    y_true : array-like of shape (n_rows,)
+        The relevant item of every row.
+    n_negatives : int, default=100
+        Items drawn per row (100 is the usual choice of the papers that
+        sample).
+    exclude : sequence frame, Ragged, sparse matrix or list of array-like, \
+            default=None
+        Items never drawn for a row (the user's seen items), as in
+        :func:`rank_of_target`.
+    candidates : array-like of int or None, default=None
+        Item ids that may be drawn (for example a model's ``items_``);
+        ``None`` means every id ``1..n_items``.
+    ties : {"pessimistic", "optimistic"}, default="pessimistic"
+        Rank of the target among sampled items of exactly its score.
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds the draw; the same value gives the same negatives.
+
+    Returns
+    -------
+    ranks : ndarray of shape (n_rows,), dtype float64
+        In ``1..n_negatives + 1``; ``inf`` when the target is excluded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrec.metrics import sampled_rank_of_target
+    >>> scores = np.array([[0.0, 0.9, 0.5, 0.4, 0.1]])
+    >>> # every other item is drawn: the full rank
+    >>> sampled_rank_of_target(scores, [3], n_negatives=3, random_state=0)
+    array([3.])
+    >>> # only item 4 may be drawn: the target beats it
+    >>> sampled_rank_of_target(scores, [3], n_negatives=1, candidates=[3, 4],
+    ...                        random_state=0)
+    array([1.])
+    """
+    from skrec.utils._random import check_generator
+
+    if ties not in ("pessimistic", "optimistic"):
+        raise ValueError(f"ties must be 'pessimistic' or 'optimistic', got {ties!r}.")
+    if not isinstance(n_negatives, Integral) or isinstance(n_negatives, bool) or (
+        n_negatives < 1
+    ):
+        raise ValueError(f"n_negatives must be a positive integer, got {n_negatives!r}.")
+    s = _check_scores(scores)
+    n, m = s.shape
+    y = _check_y_true(y_true, n)
+    if (y >= m).any():
+        raise ValueError(
+            f"y_true holds item id {int(y.max())} but the score matrix has only {m} "
+            "columns."
+        )
+    allowed = np.zeros(m, dtype=bool)
+    if candidates is None:
+        allowed[1:] = True
+    else:
+        cand = check_item_ids(np.asarray(candidates).ravel(), "candidates", min_id=1)
+        if (cand >= m).any():
+            raise ValueError(
+                f"candidates hold item id {int(cand.max())} but the score matrix has "
+                f"only {m} columns."
+            )
+        allowed[cand] = True
+    ex = _seen_pairs(exclude, n)
+    rng = check_generator(random_state)
+    target = s[np.arange(n), y]
+    if np.isnan(target).any():
+        raise ValueError("The score matrix contains NaN; scores must not be NaN.")
+    ranks = np.empty(n, dtype=np.float64)
+    chunk = max(1, _CHUNK_ENTRIES // m)
+    if ex is not None:
+        order = np.argsort(ex[0], kind="stable")
+        ex_rows, ex_cols = ex[0][order], ex[1][order]
+        bounds = np.searchsorted(ex_rows, np.arange(0, n + chunk, chunk))
+    for i, start in enumerate(range(0, n, chunk)):
+        stop = min(start + chunk, n)
+        rows = np.arange(stop - start)
+        # Random keys; disallowed items get a key above every allowed one, so
+        # the n_negatives smallest keys are a uniform draw without
+        # replacement among the allowed items.
+        keys = rng.random((stop - start, m))
+        keys[:, ~allowed] = 2.0
+        keys[rows, y[start:stop]] = 2.0
+        hit_excluded = np.zeros(stop - start, dtype=bool)
+        if ex is not None:
+            lo, hi = bounds[i], bounds[i + 1]
+            r, c = ex_rows[lo:hi] - start, ex_cols[lo:hi]
+            if (c >= m).any():
+                raise ValueError(
+                    f"exclude holds item id {int(c.max())} but the score matrix has "
+                    f"only {m} columns."
+                )
+            keys[r, c] = 2.0
+            hit_excluded[r[c == y[start + r]]] = True
+        available = np.count_nonzero(keys < 2.0, axis=1)
+        if (available < n_negatives).any():
+            raise ValueError(
+                f"A row has only {int(available.min())} items to draw from, fewer "
+                f"than n_negatives={n_negatives}; lower n_negatives."
+            )
+        drawn = np.argpartition(keys, n_negatives - 1, axis=1)[:, :n_negatives]
+        neg = s[start:stop][rows[:, None], drawn]
+        t = target[start:stop, None]
+        better = (neg >= t) if ties == "pessimistic" else (neg > t)
+        ranks[start:stop] = 1 + np.count_nonzero(better, axis=1)
+        ranks[start:stop][hit_excluded] = np.inf
     return ranks
 
 
