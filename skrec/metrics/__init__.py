@@ -18,8 +18,8 @@ from skrec.metrics._ranking import (
     mrr_at_k,
     ndcg_at_k,
     rank_of_target,
-    sampled_rank_of_target,
     ranking_scores,
+    sampled_rank_of_target,
 )
 from skrec.metrics._regression import shot_region_scores, shot_regions
 
