@@ -50,7 +50,16 @@ from skrec.augmentation import (
 from skrec.calibration import PriorCorrectionClassifier
 from skrec.multitask import MultiTaskNet
 from skrec.preprocessing import SequenceEncoder
-from skrec.recommenders import CoSeRec, ItemKNN, Popularity, SASRec, TiCoSeRec
+from skrec.recommenders import (
+    BERT4Rec,
+    CL4SRec,
+    CoSeRec,
+    GRU4Rec,
+    ItemKNN,
+    Popularity,
+    SASRec,
+    TiCoSeRec,
+)
 from skrec.regression import ConRRegressor
 from skrec.sampling import (
     SMOGN,
@@ -122,6 +131,8 @@ _LOG_INPUT = {
 
 # A recommender small enough for a CPU test: one layer, two epochs.
 _TINY_REC = dict(TINY, max_epochs=2)
+_TINY_GRU = dict(embedding_size=8, hidden_size=8, max_seq_length=10, max_epochs=2,
+                 patience=None, train_split=None, verbose=0, random_state=0)
 _TINY_MTL = dict(hidden_units=(8,), tower_units=(4,), batch_size=32)
 
 
@@ -169,6 +180,9 @@ REGISTRY = {
     "ItemKNN": Entry(lambda: ItemKNN()),
     "CoSeRec": Entry(lambda: CoSeRec(**_TINY_REC)),
     "TiCoSeRec": Entry(lambda: TiCoSeRec(**_TINY_REC)),
+    "CL4SRec": Entry(lambda: CL4SRec(**_TINY_REC)),
+    "GRU4Rec": Entry(lambda: GRU4Rec(**_TINY_GRU)),
+    "BERT4Rec": Entry(lambda: BERT4Rec(**_TINY_REC)),
     "SequenceEncoder": Entry(
         lambda: SequenceEncoder(), _LOG_INPUT, contract_data=_contract_log
     ),
@@ -252,6 +266,7 @@ def test_all_estimators_finds_every_estimator_exported_by_a_subpackage():
             if (
                 inspect.isclass(obj)
                 and not inspect.isabstract(obj)
+                and not name.startswith("Base")
                 and hasattr(obj, "get_params")
                 and (hasattr(obj, "fit") or hasattr(obj, "fit_resample"))
             ):
@@ -281,7 +296,8 @@ def test_all_estimators_type_filter():
     both = {name for name, _ in all_estimators(type_filter=["sampler", "transformer"])}
     assert both == samplers | transformers
     assert {n for n, _ in all_estimators("recommender")} == {
-        "SASRec", "CoSeRec", "TiCoSeRec", "Popularity", "ItemKNN"}
+        "SASRec", "GRU4Rec", "BERT4Rec", "CL4SRec", "CoSeRec", "TiCoSeRec",
+        "Popularity", "ItemKNN"}
     with pytest.raises(ValueError, match="Unknown type_filter"):
         all_estimators(type_filter="classifierz")
 

@@ -2,7 +2,10 @@
 
 :class:`MultiTaskNet` is a scikit-learn compatible skorch estimator; the torch
 modules (:class:`SharedBottom`, :class:`MMoE`, :class:`PLE`, :class:`HTLNet`)
-can also be used directly.
+can also be used directly. Task-weighting strategies
+(:class:`UncertaintyWeighting`, :class:`DynamicWeightAverage`,
+:class:`GradNorm`, :class:`PCGrad`, :class:`MetaBalance`) plug into
+``MultiTaskNet(loss_weighting=...)``.
 """
 
 from skrec.multitask._gradients import htl_adjust_gradients
@@ -11,9 +14,21 @@ from skrec.multitask._modules import PLE, FeatureEmbedding, HTLNet, MMoE, Shared
 from skrec.multitask._net import MultiTaskNet
 from skrec.multitask._scoring import make_task_scorer
 from skrec.multitask._tasks import TASK_KINDS, Task  # noqa: F401  (importable, not API-listed)
+from skrec.multitask._weighting import (
+    DynamicWeightAverage,
+    GradNorm,
+    MetaBalance,
+    PCGrad,
+    UncertaintyWeighting,
+)
 
 __all__ = [
+    "DynamicWeightAverage",
     "FeatureEmbedding",
+    "GradNorm",
+    "MetaBalance",
+    "PCGrad",
+    "UncertaintyWeighting",
     "HTLNet",
     "MMoE",
     "MultiTaskLoss",

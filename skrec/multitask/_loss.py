@@ -10,6 +10,9 @@ __all__ = ["MultiTaskLoss"]
 class MultiTaskLoss(nn.Module):
     """Per-task losses: BCE (binary), cross-entropy (multiclass), MSE (regression).
 
+    A NaN target marks a missing label: each task's loss is the mean over the
+    rows that have its label, and ``0`` (with no gradient) when none has.
+
     Parameters
     ----------
     task_kinds : list of str
@@ -24,6 +27,8 @@ class MultiTaskLoss(nn.Module):
     >>> loss = MultiTaskLoss(["binary", "regression"], [1, 1])
     >>> loss(torch.zeros(2, 2), torch.tensor([[1.0, 1.0], [0.0, -1.0]]))
     tensor([0.6931, 1.0000])
+    >>> loss(torch.zeros(2, 2), torch.tensor([[1.0, float("nan")], [0.0, -2.0]]))
+    tensor([0.6931, 4.0000])
     """
 
     def __init__(self, task_kinds, task_dims):
@@ -38,6 +43,12 @@ class MultiTaskLoss(nn.Module):
             pred = y_pred[:, start : start + dim]
             start += dim
             target = y_true[:, j]
+            labelled = ~torch.isnan(target)
+            if not bool(labelled.all()):
+                if not bool(labelled.any()):
+                    out.append(pred.sum() * 0.0)
+                    continue
+                pred, target = pred[labelled], target[labelled]
             if kind == "binary":
                 out.append(
                     F.binary_cross_entropy_with_logits(

@@ -32,8 +32,9 @@ from skrec.multitask._tasks import (
     fit_encode_targets,
     parse_tasks,
 )
+from skrec.multitask._weighting import check_loss_weighting
 from skrec.optim import _AdaTaskBase
-from skrec.utils._random import seeded_torch, torch_seed
+from skrec.utils._random import check_generator, seeded_torch, torch_seed
 
 __all__ = ["MultiTaskNet", "ARCHITECTURES"]
 
@@ -156,6 +157,18 @@ class MultiTaskNet(NeuralNet):
         ``"htl"`` adjusts the other tasks' gradients on shared parameters
         toward the last (core) task's, see
         :func:`~skrec.multitask.htl_adjust_gradients`.
+    loss_weighting : None, str or strategy, default=None
+        How the task losses are weighed during training, beside the fixed
+        ``task_weights``: ``"uncertainty"``
+        (:class:`~skrec.multitask.UncertaintyWeighting`), ``"dwa"``
+        (:class:`~skrec.multitask.DynamicWeightAverage`), ``"gradnorm"``
+        (:class:`~skrec.multitask.GradNorm`), ``"pcgrad"``
+        (:class:`~skrec.multitask.PCGrad`), ``"metabalance"``
+        (:class:`~skrec.multitask.MetaBalance`), or one of those objects with
+        its own parameters (tune it in ``GridSearchCV`` as one parameter,
+        e.g. ``{"loss_weighting": [None, "uncertainty", GradNorm(alpha=0.5)]}``).
+        ``None`` keeps the fixed weights. Gradient surgery (PCGrad,
+        MetaBalance) cannot be combined with ``gradient_adjustment="htl"``.
     adjust_alpha : float, default=1.0
         Share of a conflicting component removed.
     adjust_gamma : float, default=0.1
@@ -205,6 +218,9 @@ class MultiTaskNet(NeuralNet):
         Task names in order.
     task_weights_ : torch.Tensor
         Current loss weights (callbacks may change them during fit).
+    loss_weighting_ : strategy or None
+        The fitted ``loss_weighting`` strategy (its learned weights); the
+        history records its weights per epoch as ``task_weighting``.
     classes_ : ndarray
         Labels, when the only task is a classification task.
     categorical_features_ : ndarray of int
@@ -225,6 +241,11 @@ class MultiTaskNet(NeuralNet):
 
     Notes
     -----
+    Missing labels: a NaN (or ``None``/``pd.NA``) in a task's column leaves
+    that row out of the task's loss, weighting and metrics (the other tasks
+    still learn from it); a batch without any label of a task skips that
+    task for the step. Predictions are made for every row and task.
+
     ``predict`` returns one column per task (labels for classification, values
     for regression), a DataFrame indexed like X when X is a DataFrame and y
     had two dimensions, and a 1-D array when y was 1-D. ``predict_proba``
@@ -275,6 +296,7 @@ class MultiTaskNet(NeuralNet):
         gumbel_tau=1.0,
         dropout=0.0,
         gradient_adjustment=None,
+        loss_weighting=None,
         adjust_alpha=1.0,
         adjust_gamma=0.1,
         adjust_clip=10.0,
@@ -322,6 +344,7 @@ class MultiTaskNet(NeuralNet):
         self.gumbel_tau = gumbel_tau
         self.dropout = dropout
         self.gradient_adjustment = gradient_adjustment
+        self.loss_weighting = loss_weighting
         self.adjust_alpha = adjust_alpha
         self.adjust_gamma = adjust_gamma
         self.adjust_clip = adjust_clip
@@ -421,7 +444,19 @@ class MultiTaskNet(NeuralNet):
                 raise ValueError(
                     f"adjust_norm must be 'global' or 'tensor', got {self.adjust_norm!r}."
                 )
+        strategy = check_loss_weighting(self.loss_weighting)
+        if (
+            strategy is not None
+            and strategy.rewrites_gradients
+            and self.gradient_adjustment == "htl"
+        ):
+            raise ValueError(
+                f"loss_weighting={type(strategy).__name__}() and "
+                "gradient_adjustment='htl' both rewrite the shared gradients; "
+                "choose one."
+            )
         self.module  # noqa: B018  (validates architecture)
+        return strategy
 
     def _resolve_weights(self):
         names = [t.name for t in self.tasks_]
@@ -518,6 +553,15 @@ class MultiTaskNet(NeuralNet):
             )
         return [p for p in getter() if p.requires_grad]
 
+    def _weighting_params(self):
+        strategy = getattr(self, "loss_weighting_", None)
+        return [] if strategy is None else list(strategy.parameters())
+
+    def get_all_learnable_params(self):
+        yield from super().get_all_learnable_params()
+        for i, p in enumerate(self._weighting_params()):
+            yield f"loss_weighting_.{i}", p
+
     def initialize_optimizer(self, triggered_directly=None):
         if isinstance(self.optimizer, type) and issubclass(
             self.optimizer, _AdaTaskBase
@@ -528,7 +572,7 @@ class MultiTaskNet(NeuralNet):
                 p
                 for p in self.module_.parameters()
                 if p.requires_grad and id(p) not in ids
-            ]
+            ] + self._weighting_params()
             _, kwargs = self.get_params_for_optimizer(
                 "optimizer", self.get_all_learnable_params()
             )
@@ -579,19 +623,26 @@ class MultiTaskNet(NeuralNet):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
-        losses = self.criterion_(y_pred, to_tensor(yi, device=self.device))
+        y_true = to_tensor(yi, device=self.device)
+        losses = self.criterion_(y_pred, y_true)
+        present = (~torch.isnan(y_true)).any(0)
+        self._record_task_losses(losses.detach(), y_true)
         weighted = self.task_weights_ * losses
+        strategy = getattr(self, "loss_weighting_", None)
+        if strategy is not None:
+            weighted = strategy.combine(weighted, present)
         loss = weighted.sum()
         adatask = isinstance(self.optimizer_, _AdaTaskBase)
         adjust = self.gradient_adjustment == "htl" and len(self.tasks_) > 1
-        if not (adatask or adjust):
+        surgery = strategy is not None and strategy.needs_task_gradients
+        if not (adatask or adjust or surgery):
             loss.backward()
             return {"loss": loss, "y_pred": y_pred}
         shared = self._shared_params()
         ids = {id(p) for p in shared}
         specific = [
             p for p in self.module_.parameters() if p.requires_grad and id(p) not in ids
-        ]
+        ] + self._weighting_params()
         per_task = []
         for k in range(len(self.tasks_)):
             grads = torch.autograd.grad(
@@ -610,6 +661,8 @@ class MultiTaskNet(NeuralNet):
                 clip=self.adjust_clip,
                 norm=self.adjust_norm,
             )
+        if surgery:
+            stacked = strategy.adjust(stacked, losses.detach(), present)
         if specific:
             loss.backward(inputs=specific)
         for p, g in zip(shared, stacked):
@@ -617,6 +670,33 @@ class MultiTaskNet(NeuralNet):
         if adatask:
             self.optimizer_.set_task_gradients(shared, stacked)
         return {"loss": loss, "y_pred": y_pred}
+
+    def _record_task_losses(self, losses, y_true):
+        """Sum each task's loss over the epoch, weighted by its labelled rows."""
+        counts = (~torch.isnan(y_true)).sum(0).to(losses.dtype)
+        sums = getattr(self, "_epoch_loss_sums", None)
+        if sums is None or sums[0].shape != losses.shape:
+            sums = (torch.zeros_like(losses), torch.zeros_like(losses))
+        self._epoch_loss_sums = (sums[0] + losses * counts, sums[1] + counts)
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        self._epoch_loss_sums = None
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train, dataset_valid, **kwargs)
+        sums = getattr(self, "_epoch_loss_sums", None)
+        strategy = getattr(self, "loss_weighting_", None)
+        if sums is None:
+            return
+        means = (sums[0] / sums[1].clamp_min(1)).cpu().numpy()
+        means[sums[1].cpu().numpy() == 0] = np.nan
+        if strategy is not None:
+            strategy.epoch_end(means)
+            w = strategy.weights()
+            if w is not None:
+                self.history.record("task_weighting", [float(v) for v in w])
+        self._epoch_loss_sums = None
 
     # ------------------------------------------------------------------ #
     # public API
@@ -646,8 +726,12 @@ class MultiTaskNet(NeuralNet):
         check_consistent_length(Xt, yf)
         tasks = parse_tasks(self.tasks, yf)
         Yt = fit_encode_targets(tasks, yf, standardize=self.standardize_targets)
-        self._check_params(len(tasks))
+        strategy = self._check_params(len(tasks))
         self.tasks_ = tasks
+        if strategy is not None:
+            strategy.start([t.kind for t in tasks], self.device,
+                           check_generator(self.random_state))
+        self.loss_weighting_ = strategy
         self.task_names_ = [t.name for t in tasks]
         self.y_ndim_ = ndim
         self.task_weights_ = self._resolve_weights()
@@ -796,7 +880,8 @@ class MultiTaskNet(NeuralNet):
         Returns
         -------
         dict
-            Task name -> score (greater is better).
+            Task name -> score (greater is better), on the rows that have the
+            task's label (a task without any label in ``y`` is left out).
         """
         scoring = self.scoring if scoring is None else scoring
         yf, _, _ = as_target_frame(y)
@@ -817,12 +902,13 @@ class MultiTaskNet(NeuralNet):
             if metric is None:
                 metric = _DEFAULT_METRIC[t.kind]
             vals = yf[t.column]
-            if vals.isna().any():
-                raise ValueError(f"Target {t.name!r} contains NaN; cannot score it.")
-            y_true = vals.to_numpy()
+            labelled = ~vals.isna().to_numpy()
+            if not labelled.any():
+                continue  # no label of this task: nothing to score
+            y_true = vals.to_numpy()[labelled]
             if t.kind == "regression":
                 y_true = y_true.astype(np.float64)
-            scores[t.name] = float(_metric(metric, t, y_true, out[:, sl]))
+            scores[t.name] = float(_metric(metric, t, y_true, out[labelled][:, sl]))
         if isinstance(scoring, dict):
             unknown = set(scoring) - set(self.task_names_)
             if unknown:
@@ -847,4 +933,7 @@ class MultiTaskNet(NeuralNet):
         """
         if sample_weight is not None:
             raise ValueError("MultiTaskNet.score does not support sample_weight.")
-        return float(np.mean(list(self.task_scores(X, y).values())))
+        scores = self.task_scores(X, y)
+        if not scores:
+            raise ValueError("y holds no label of any scored task; nothing to score.")
+        return float(np.mean(list(scores.values())))

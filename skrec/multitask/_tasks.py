@@ -83,7 +83,8 @@ def parse_tasks(tasks, yf):
 
     if tasks is None:
         return [
-            Task(name_of(c), _infer_kind(yf[c].to_numpy(), name_of(c)), c) for c in cols
+            Task(name_of(c), _infer_kind(yf[c].dropna().to_numpy(), name_of(c)), c)
+            for c in cols
         ]
     if isinstance(tasks, str):
         kind = _check_kind(tasks, "every target")
@@ -137,15 +138,23 @@ def parse_tasks(tasks, yf):
 
 
 def fit_encode_targets(tasks, yf, standardize=True):
-    """Fit each task's encoding on ``yf`` and return the float32 matrix (n, K)."""
+    """Fit each task's encoding on ``yf`` and return the float32 matrix (n, K).
+
+    A missing label (NaN, ``None``, ``pd.NA``) stays NaN in the matrix: the
+    row is left out of that task's loss and metrics. Every task needs at least
+    one label.
+    """
     out = np.empty((len(yf), len(tasks)), dtype=np.float32)
     for j, t in enumerate(tasks):
         col = yf[t.column]
-        if col.isna().any():
+        missing = col.isna().to_numpy()
+        if missing.all():
             raise ValueError(
-                f"Target {t.name!r} contains NaN or missing values; drop or impute those rows."
+                f"Target {t.name!r} has no label at all (every value is missing); "
+                "drop the task or give it labelled rows."
             )
-        vals = col.to_numpy()
+        vals = col[~missing].to_numpy()
+        out[missing, j] = np.nan
         if t.kind == "regression":
             try:
                 v = vals.astype(np.float64)
@@ -159,7 +168,7 @@ def fit_encode_targets(tasks, yf, standardize=True):
                 t.mean = float(v.mean())
                 sd = float(v.std())
                 t.scale = sd if sd > 0 else 1.0
-            out[:, j] = (v - t.mean) / t.scale
+            out[~missing, j] = (v - t.mean) / t.scale
             continue
         if vals.dtype.kind == "f":
             if not np.isfinite(vals).all():
@@ -191,21 +200,27 @@ def fit_encode_targets(tasks, yf, standardize=True):
                         "task needs its two labels (use 0/1 to declare them implicitly)."
                     )
         t.classes = classes
-        out[:, j] = np.searchsorted(classes, vals)
+        out[~missing, j] = np.searchsorted(classes, vals)
     return out
 
 
 def encode_targets(tasks, yf):
-    """Encode ``yf`` with the fitted tasks (for scoring); unknown labels raise."""
+    """Encode ``yf`` with the fitted tasks (for scoring); unknown labels raise.
+
+    Missing labels stay NaN.
+    """
     out = np.empty((len(yf), len(tasks)), dtype=np.float64)
     for j, t in enumerate(tasks):
-        vals = yf[t.column].to_numpy()
+        col = yf[t.column]
+        missing = col.isna().to_numpy()
+        vals = col[~missing].to_numpy()
+        out[missing, j] = np.nan
         if t.kind == "regression":
-            out[:, j] = vals.astype(np.float64)
+            out[~missing, j] = vals.astype(np.float64)
         else:
             idx = np.searchsorted(t.classes, vals)
             idx = np.clip(idx, 0, len(t.classes) - 1)
             if not np.all(t.classes[idx] == vals):
                 raise ValueError(f"Target {t.name!r} holds labels unseen during fit.")
-            out[:, j] = idx
+            out[~missing, j] = idx
     return out

@@ -30,6 +30,9 @@ def _is_estimator_class(cls):
         inspect.isclass(cls)
         and not inspect.isabstract(cls)
         and not cls.__name__.startswith("_")
+        # Base classes to subclass (BaseSequentialRecommender) are not
+        # estimators to use as they are.
+        and not cls.__name__.startswith("Base")
         and callable(getattr(cls, "get_params", None))
         and callable(getattr(cls, "set_params", None))
         and (hasattr(cls, "fit") or hasattr(cls, "fit_resample"))
@@ -45,7 +48,8 @@ def all_estimators(type_filter=None):
     scikit-learn estimator API: they have ``get_params``, ``set_params`` and
     ``fit`` or ``fit_resample``. This includes the skorch-based estimators
     (recommenders, multi-task and regression nets), but not torch modules,
-    losses or skorch callbacks, which have no ``fit``.
+    losses or skorch callbacks, which have no ``fit``, nor base classes meant
+    to be subclassed (names starting with ``Base``).
 
     Parameters
     ----------

@@ -302,7 +302,7 @@ def test_one_dimensional_y_and_inferred_tasks():
             lambda y: y.assign(visit=y.visit * 2 + y.buy),
             "declared 'binary' but has 3",
         ),
-        (TASKS, lambda y: y.assign(spend=y.spend.where(y.index != 3)), "NaN"),
+        (TASKS, lambda y: y.assign(spend=np.nan), "no label at all"),
         (
             [("visit", "binary"), ("spend", "ordinal")],
             lambda y: y,
