@@ -10,7 +10,14 @@ can also be used directly. Task-weighting strategies
 
 from skrec.multitask._gradients import htl_adjust_gradients
 from skrec.multitask._loss import MultiTaskLoss
-from skrec.multitask._modules import PLE, FeatureEmbedding, HTLNet, MMoE, SharedBottom
+from skrec.multitask._modules import (
+    ESMM,
+    PLE,
+    FeatureEmbedding,
+    HTLNet,
+    MMoE,
+    SharedBottom,
+)
 from skrec.multitask._net import MultiTaskNet
 from skrec.multitask._scoring import make_task_scorer
 from skrec.multitask._tasks import TASK_KINDS, Task  # noqa: F401  (importable, not API-listed)
@@ -24,6 +31,7 @@ from skrec.multitask._weighting import (
 
 __all__ = [
     "DynamicWeightAverage",
+    "ESMM",
     "FeatureEmbedding",
     "GradNorm",
     "MetaBalance",

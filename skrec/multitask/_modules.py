@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["FeatureEmbedding", "SharedBottom", "MMoE", "PLE", "HTLNet"]
+__all__ = ["FeatureEmbedding", "SharedBottom", "MMoE", "PLE", "HTLNet", "ESMM"]
 
 
 def _mlp(in_dim, units, dropout):
@@ -629,4 +629,104 @@ class HTLNet(_MultiTaskModule):
             if self.has_label[t]:
                 labels.append(self._label_embedding(t, out))
             outs.append(out)
+        return torch.cat(outs, dim=1)
+
+
+def _log1mexp(a):
+    """``log(1 - exp(a))`` for ``a < 0``, accurate near 0 and far below it."""
+    return torch.where(a > -math.log(2.0), torch.log(-torch.expm1(a)),
+                       torch.log1p(-torch.exp(a)))
+
+
+class ESMM(_MultiTaskModule):
+    """Entire-space multi-task model for chained binary targets (ESMM).
+
+    Every task has its own tower on the shared feature embedding. For a chain
+    of binary tasks (impression -> click -> conversion, visit -> purchase),
+    tower ``k`` estimates the *conditional* probability of step ``k`` given
+    all earlier steps, and the task's output is the probability of the whole
+    chain so far, ``p_1 * ... * p_k`` (pCTR, then pCTCVR = pCTR * pCVR), so
+    that every task is trained on every row -- the entire space -- instead
+    of the conversion model seeing clicked rows only. Outputs are returned as
+    logits of those products (``forward`` keeps the contract of the other
+    architectures). Regression tasks (and the binary tasks after them) are
+    not chained: their towers predict them directly.
+
+    The labels of a chained task must be those of the whole chain: a row
+    counts as a conversion only if it also clicked.
+
+    Parameters
+    ----------
+    n_features, task_dims, task_kinds, categorical_features, cardinalities, embedding_dim
+        See the module docstring of :mod:`skrec.multitask`.
+    tower_units : tuple of int, default=(64, 32)
+        Hidden sizes of every task tower.
+    dropout : float, default=0.0
+
+    Attributes
+    ----------
+    chained : list of int
+        The tasks whose outputs are chained products.
+
+    References
+    ----------
+    .. [1] X. Ma, L. Zhao, G. Huang, Z. Wang, Z. Hu, X. Zhu and K. Gai,
+       "Entire Space Multi-Task Model: An Effective Approach for Estimating
+       Post-Click Conversion Rate", SIGIR 2018.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skrec.multitask import ESMM
+    >>> net = ESMM(4, task_dims=[1, 1], task_kinds=["binary", "binary"])
+    >>> p = torch.sigmoid(net(torch.randn(6, 4)))
+    >>> bool((p[:, 1] <= p[:, 0]).all())  # P(click and buy) <= P(click)
+    True
+    """
+
+    def __init__(
+        self,
+        n_features,
+        task_dims,
+        task_kinds=None,
+        categorical_features=(),
+        cardinalities=(),
+        embedding_dim=8,
+        tower_units=(64, 32),
+        dropout=0.0,
+    ):
+        super().__init__(
+            n_features,
+            task_dims,
+            task_kinds,
+            categorical_features,
+            cardinalities,
+            embedding_dim,
+        )
+        self.chained = []
+        for k, kind in enumerate(self.task_kinds):
+            if kind != "binary":
+                break
+            self.chained.append(k)
+        if not self.chained:
+            raise ValueError(
+                "ESMM chains binary tasks: the first task (at least) must be binary, got "
+                f"kinds {self.task_kinds}."
+            )
+        self.towers = nn.ModuleList()
+        self.heads = nn.ModuleList()
+        for dim in self.task_dims:
+            tower, dt = _mlp(self.embedding.out_dim, tower_units, dropout)
+            self.towers.append(tower)
+            self.heads.append(nn.Linear(dt, dim))
+
+    def forward(self, X):
+        h = self.embedding(X)
+        outs = [head(tower(h)) for tower, head in zip(self.towers, self.heads)]
+        log_p = 0.0
+        for k in self.chained:
+            log_p = log_p + F.logsigmoid(outs[k])
+            # logit of the chain's probability exp(log_p); the first is itself
+            if k > 0:
+                outs[k] = log_p - _log1mexp(log_p.clamp_max(-1e-7))
         return torch.cat(outs, dim=1)

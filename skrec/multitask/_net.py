@@ -24,7 +24,7 @@ from skrec.multitask._features import (
 )
 from skrec.multitask._gradients import htl_adjust_gradients
 from skrec.multitask._loss import MultiTaskLoss
-from skrec.multitask._modules import PLE, HTLNet, MMoE, SharedBottom
+from skrec.multitask._modules import ESMM, PLE, HTLNet, MMoE, SharedBottom
 from skrec.multitask._scoring import _DEFAULT_METRIC, _decode, _metric
 from skrec.multitask._tasks import (
     as_target_frame,
@@ -43,6 +43,7 @@ ARCHITECTURES = {
     "mmoe": MMoE,
     "ple": PLE,
     "htlnet": HTLNet,
+    "esmm": ESMM,
 }
 
 def _declared_kinds(tasks):
@@ -86,6 +87,7 @@ def _architecture_params(net, cls):
         HTLNet: lambda: dict(tower_units=hidden + tower,
                              label_embedding_dim=net.label_embedding_dim,
                              tau=net.gumbel_tau, dropout=net.dropout),
+        ESMM: lambda: dict(tower_units=hidden + tower, dropout=net.dropout),
     }
     for base in cls.__mro__:
         if base in table:
@@ -121,7 +123,8 @@ class MultiTaskNet(NeuralNet):
         maps onto the columns of ``y`` in order; ``(name, kind)`` pairs (or a
         dict) select DataFrame columns by name. A single kind applies to every
         column. ``None`` infers each kind from its column.
-    architecture : {"shared_bottom", "mmoe", "ple", "htlnet"} or class, default="shared_bottom"
+    architecture : {"shared_bottom", "mmoe", "ple", "htlnet", "esmm"} or class, \
+            default="shared_bottom"
         The network. A class is built with ``n_features``, ``task_dims``,
         ``task_kinds``, ``categorical_features``, ``cardinalities``,
         ``embedding_dim`` and any ``module__*`` parameters, and should offer
@@ -136,7 +139,8 @@ class MultiTaskNet(NeuralNet):
         Size of each input field's embedding.
     hidden_units : tuple of int, default=(64,)
         Shared bottom (``shared_bottom``), expert (``mmoe``, ``ple``) or first
-        tower layers (``htlnet``; the first one is the task representation).
+        tower layers (``htlnet``, the first one is the task representation;
+        ``esmm``).
     tower_units : tuple of int, default=(32,)
         Layers of each task tower after the above.
     n_experts : int, default=4

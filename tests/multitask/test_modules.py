@@ -109,3 +109,26 @@ def test_bad_module_arguments():
         FeatureEmbedding(3, categorical_features=[0, 1], cardinalities=[2])
     with pytest.raises(ValueError, match="tau"):
         HTLNet(3, [1, 1], ["binary", "regression"], tau=0)
+
+
+# ---------------------------------------------------------------------- ESMM
+def test_esmm_chains_probabilities_over_the_entire_space():
+    from skrec.multitask import ESMM
+
+    torch.manual_seed(0)
+    net = ESMM(3, task_dims=[1, 1, 1], task_kinds=["binary", "binary", "regression"],
+               tower_units=(4,))
+    X = torch.randn(50, 3)
+    out = net(X)
+    with torch.no_grad():
+        h = net.embedding(X)
+        raw = [torch.sigmoid(head(tower(h)))[:, 0] for tower, head in
+               zip(net.towers[:2], net.heads[:2])]
+        spend = net.heads[2](net.towers[2](h))[:, 0]
+    p = torch.sigmoid(out)
+    torch.testing.assert_close(p[:, 0], raw[0])
+    torch.testing.assert_close(p[:, 1], raw[0] * raw[1])  # pCTCVR = pCTR * pCVR
+    torch.testing.assert_close(out[:, 2], spend)  # not chained
+    assert net.chained == [0, 1]
+    with pytest.raises(ValueError, match="binary"):
+        ESMM(3, task_dims=[1, 1], task_kinds=["regression", "binary"])

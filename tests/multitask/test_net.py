@@ -391,3 +391,13 @@ def test_subclass_of_a_built_in_architecture_gets_its_parameters(data):
     net = _net(architecture=CountingMMoE, n_experts=5, module__extra=3).fit(X, y)
     assert isinstance(net.module_, CountingMMoE) and net.module_.extra == 3
     assert net.module_.experts.weights[0].shape[0] == 5  # n_experts reached it
+
+
+def test_esmm_in_the_net(data):
+    X, y = data
+    tasks = [("visit", "binary"), ("buy", "binary"), ("spend", "regression")]
+    net = MultiTaskNet(tasks=tasks, architecture="esmm", max_epochs=5, lr=0.01,
+                       random_state=0, verbose=0, **TINY).fit(X, y)
+    visit, buy = net.predict_proba(X)
+    assert (buy[:, 1] <= visit[:, 1] + 1e-6).all()
+    assert net.task_scores(X, y)["buy"] > 0.6

@@ -229,3 +229,4 @@ def test_scores_use_the_labelled_rows_of_each_task(data):
         roc_auc_score(y.visit[keep], net.predict_proba(X)[0][keep.to_numpy(), 1]))
     y_nan["buy"] = np.nan
     assert "buy" not in net.task_scores(X, y_nan)
+
