@@ -59,7 +59,7 @@ class _Weighting(BaseEstimator):
         return losses
 
     def adjust(self, grads, losses, present):
-        """Adjusted per-task gradients, a list of (n_tasks, *shape) tensors."""
+        """Adjusted per-task gradients, a list of ``(n_tasks, *shape)`` tensors."""
         return grads
 
     def epoch_end(self, mean_losses):
