@@ -82,7 +82,9 @@ def _frame(numeric, categorical):
         sd = X[c].std()
         X[c] = (X[c] - X[c].mean()) / (sd if sd > 0 else 1.0)
     for c, v in categorical.items():
-        X[c] = pd.Categorical(v).codes.astype("int64")
+        # a missing value is a category of its own
+        X[c] = pd.Categorical(pd.Series(v).astype(object).fillna("?").astype(str)).codes
+        X[c] = X[c].astype("int64")
     return X, list(categorical)
 
 
