@@ -26,6 +26,7 @@ from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.exceptions import SkipTestWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import (
@@ -60,7 +61,7 @@ from skrec.recommenders import (
     SASRec,
     TiCoSeRec,
 )
-from skrec.regression import ConRRegressor
+from skrec.regression import ConRRegressor, DensityWeightedRegressor
 from skrec.sampling import (
     SMOGN,
     SMOTER,
@@ -202,6 +203,9 @@ REGISTRY = {
             # tests/regression/test_conr.py.
             "check_sample_weight_equivalence_on_dense_data": "stochastic minibatches",
         },
+    ),
+    "DensityWeightedRegressor": Entry(
+        lambda: DensityWeightedRegressor(HistGradientBoostingRegressor(max_iter=20))
     ),
     "MultiTaskNet": Entry(
         lambda: MultiTaskNet(max_epochs=5, **_TINY_MTL),

@@ -21,7 +21,11 @@ from skrec.metrics._ranking import (
     ranking_scores,
     sampled_rank_of_target,
 )
-from skrec.metrics._regression import shot_region_scores, shot_regions
+from skrec.metrics._regression import (
+    make_shot_region_scorer,
+    shot_region_scores,
+    shot_regions,
+)
 
 __all__ = [
     "catalog_coverage_at_k",
@@ -38,6 +42,7 @@ __all__ = [
     "rank_of_target",
     "sampled_rank_of_target",
     "ranking_scores",
+    "make_shot_region_scorer",
     "shot_region_scores",
     "shot_regions",
 ]

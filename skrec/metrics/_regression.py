@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["shot_region_scores", "shot_regions"]
+__all__ = ["make_shot_region_scorer", "shot_region_scores", "shot_regions"]
 
 REGIONS = ("all", "many", "medium", "few")
 
@@ -306,3 +306,80 @@ def shot_region_scores(
             raise ValueError(f"sample_weight sums to 0 on the {region!r} region.")
         out[region] = _region_stats(abs_err[mask], w, eps)
     return out
+
+
+def _training_targets(estimator):
+    """``y_train_`` of the estimator or of the last step of a pipeline."""
+    for est in (estimator, getattr(estimator, "steps", [[None, None]])[-1][1]):
+        y_train = getattr(est, "y_train_", None)
+        if y_train is not None:
+            return y_train
+    regressor = getattr(estimator, "regressor_", None)  # TransformedTargetRegressor
+    if regressor is not None and getattr(regressor, "y_train_", None) is not None:
+        return regressor.y_train_
+    raise ValueError(
+        f"{type(estimator).__name__} does not record its training targets "
+        "(y_train_), which decide the shot regions of a fold. Wrap the regressor in "
+        "skrec.regression.DensityWeightedRegressor (it records them), or score with "
+        "shot_region_scores and the training targets yourself."
+    )
+
+
+class _ShotRegionScorer:
+    def __init__(self, region, metric, params):
+        self.region, self.metric, self.params = region, metric, params
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        scores = shot_region_scores(y, estimator.predict(X), _training_targets(estimator),
+                                    sample_weight=sample_weight, **self.params)
+        value = scores[self.region][self.metric]
+        # A fold without a test sample in the region has nothing to score.
+        return -float(value) if np.isfinite(value) else float("nan")
+
+    def __repr__(self):
+        return f"make_shot_region_scorer(region={self.region!r}, metric={self.metric!r})"
+
+
+def make_shot_region_scorer(region="few", metric="mae", *, bin_width=None, bins=50,
+                            many_shot_threshold=100, few_shot_threshold=20):
+    """A scorer of the MAE (or GM) on one shot region, for ``GridSearchCV``.
+
+    The regions are decided by the *training fold's* targets, which the
+    scorer reads from the fitted estimator's ``y_train_`` (recorded by
+    :class:`~skrec.regression.DensityWeightedRegressor`; the last step of a
+    pipeline is looked at too). The score is the negated error (greater is
+    better), as scikit-learn's ``neg_mean_absolute_error``.
+
+    Parameters
+    ----------
+    region : {"all", "many", "medium", "few"}, default="few"
+    metric : {"mae", "gm"}, default="mae"
+    bin_width, bins, many_shot_threshold, few_shot_threshold
+        As in :func:`shot_region_scores`; by default 50 equal-width bins of
+        the training range.
+
+    Returns
+    -------
+    scorer : callable ``scorer(estimator, X, y)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from skrec.metrics import make_shot_region_scorer
+    >>> from skrec.regression import DensityWeightedRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)); y = np.exp(X[:, 0])
+    >>> scorer = make_shot_region_scorer("few", bins=10)
+    >>> cross_val_score(DensityWeightedRegressor(Ridge()), X, y, cv=3,
+    ...                 scoring=scorer).shape
+    (3,)
+    """
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {REGIONS}; got {region!r}.")
+    if metric not in ("mae", "gm"):
+        raise ValueError(f"metric must be 'mae' or 'gm'; got {metric!r}.")
+    return _ShotRegionScorer(region, metric, dict(
+        bin_width=bin_width, bins=bins, many_shot_threshold=many_shot_threshold,
+        few_shot_threshold=few_shot_threshold))

@@ -1,6 +1,16 @@
-"""Deep imbalanced regression: the ConR regressor and LDS sample weights."""
+"""Deep imbalanced regression: the ConR regressor, rarity weights (LDS, DenseWeight)
+and the fold-safe DensityWeightedRegressor."""
 
 from skrec.regression._conr import ConRMLP, ConRRegressor, FeatureDropout, GaussianNoise
+from skrec.regression._density import DensityWeightedRegressor, kde_weights
 from skrec.regression._lds import lds_weights
 
-__all__ = ["ConRMLP", "ConRRegressor", "FeatureDropout", "GaussianNoise", "lds_weights"]
+__all__ = [
+    "ConRMLP",
+    "ConRRegressor",
+    "DensityWeightedRegressor",
+    "FeatureDropout",
+    "GaussianNoise",
+    "kde_weights",
+    "lds_weights",
+]

@@ -39,6 +39,7 @@ def lds_weights(
     kernel_size=5,
     sigma=2.0,
     clip=(5, 1000),
+    sample_weight=None,
 ):
     """Label distribution smoothing (LDS) sample weights.
 
@@ -77,6 +78,9 @@ def lds_weights(
         Scale of the Gaussian and Laplace windows.
     clip : tuple of (float, float), default=(5, 1000)
         Bounds on the counts for ``reweight="inverse"``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Frequency weights: a sample of weight 2 counts twice in the histogram
+        (exactly as a duplicated row), and the weights average 1 under them.
 
     Returns
     -------
@@ -124,9 +128,19 @@ def lds_weights(
     if not 0 < lo <= hi:
         raise ValueError(f"clip must satisfy 0 < low <= high; got {clip!r}.")
 
+    if sample_weight is None:
+        freq = np.ones(y.size)
+    else:
+        freq = np.asarray(sample_weight, dtype=np.float64)
+        if freq.shape != y.shape or not np.isfinite(freq).all() or (freq < 0).any():
+            raise ValueError(
+                "sample_weight must hold one finite non-negative weight per label."
+            )
+        if freq.sum() <= 0:
+            raise ValueError("sample_weight sums to 0; there is no label to count.")
     origin, width, n_bins = _bin_spec(y, bin_width, bins)
     idx = _bin_index(y, origin, width, n_bins)  # all in [0, n_bins) or >= 0
-    counts = np.bincount(idx, minlength=n_bins or 0).astype(np.float64)
+    counts = np.bincount(idx, weights=freq, minlength=n_bins or 0)
     if reweight == "sqrt_inv":
         counts = np.sqrt(counts)
     else:
@@ -134,5 +148,7 @@ def lds_weights(
     if kernel is not None:
         window = _kernel_window(kernel, kernel_size, sigma)
         counts = convolve1d(counts, window, mode="constant", cval=0.0)
-    weights = 1.0 / counts[idx]
-    return weights * (weights.size / weights.sum())
+    with np.errstate(divide="ignore"):
+        weights = 1.0 / counts[idx]  # a zero-weight label alone in its bin: inf
+    weights = np.where(np.isfinite(weights), weights, 0.0)
+    return weights * (freq.sum() / np.sum(weights * freq))
