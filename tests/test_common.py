@@ -137,16 +137,10 @@ _TINY_GRU = dict(embedding_size=8, hidden_size=8, max_seq_length=10, max_epochs=
 _TINY_MTL = dict(hidden_units=(8,), tower_units=(4,), batch_size=32)
 
 
-def _small_conr():
-    return ConRRegressor(
-        max_epochs=10,
-        module__hidden_units=(16,),
-        batch_size=32,
-        lr=0.02,
-        similarity_threshold=0.5,
-        random_state=0,
-        verbose=0,
-    )
+def _default_conr():
+    # The default configuration, not a tuned one: it must learn the checks'
+    # regressions on its own (as MLPRegressor's defaults do).
+    return ConRRegressor(random_state=0, verbose=0)
 
 
 def _contract_log():
@@ -192,16 +186,19 @@ REGISTRY = {
         lambda: PriorCorrectionClassifier(LogisticRegression())
     ),
     "ConRRegressor": Entry(
-        _small_conr,
+        _default_conr,
         {
             **_SKORCH_INIT,
             # skorch returns its private `_params_to_validate` set from
             # get_params; the check's fuzzing replaces it with a float.
             "check_set_params": "skorch's set_params cannot take fuzzed private params",
-            # Minibatch SGD: a weight of 2 is not a duplicated row (different
-            # batches); the zero-weight equivalence is tested in
-            # tests/regression/test_conr.py.
-            "check_sample_weight_equivalence_on_dense_data": "stochastic minibatches",
+            # float32 torch training: a weight of 2 and a repeated row are
+            # summed in another order (and ConR draws random views per row),
+            # which moves predictions by more than the check's rtol of 1e-7
+            # (it fails with conr_weight=0 too); the zero-weight equivalence
+            # is tested in tests/regression/test_conr.py.
+            "check_sample_weight_equivalence_on_dense_data": "float32 torch training "
+            "cannot meet rtol 1e-7 between a weight of 2 and a repeated row",
         },
     ),
     "DensityWeightedRegressor": Entry(

@@ -197,12 +197,15 @@ class ConRRegressor(NeuralNetRegressor):
         Regression loss; with ``sample_weight`` it must accept ``reduction``.
     optimizer : torch optimizer class, default=torch.optim.AdamW
         Optimiser (``optimizer__*`` sets its other arguments).
-    lr : float, default=1e-3
+    lr : float, default=3e-3
         Learning rate.
-    max_epochs : int, default=50
+    max_epochs : int, default=100
         Number of epochs of each ``fit``.
-    batch_size : int, default=256
-        Samples per batch (ConR compares the ``2 * batch_size`` views of a batch).
+    batch_size : int, default=64
+        Samples per batch (ConR compares the ``2 * batch_size`` views of a
+        batch). The defaults (lr 3e-3, 100 epochs of batches of 64) learn
+        scikit-learn's check regressions as ``MLPRegressor``'s defaults do;
+        the former ones (1e-3, 50 epochs of 256) did not.
     train_split : callable or None, default=None
         skorch's internal validation split; None (the default) trains on all
         data, which is what an outer cross-validation wants.
@@ -259,9 +262,9 @@ class ConRRegressor(NeuralNetRegressor):
         random_state=None,
         criterion=torch.nn.MSELoss,
         optimizer=torch.optim.AdamW,
-        lr=1e-3,
-        max_epochs=50,
-        batch_size=256,
+        lr=3e-3,
+        max_epochs=100,
+        batch_size=64,
         train_split=None,
         verbose=1,
         **kwargs,
