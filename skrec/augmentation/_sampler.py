@@ -9,7 +9,7 @@ from imblearn.base import BaseSampler
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ..sampling._base import check_strategy_dict
+from ..sampling._base import WeightCarryingMixin, check_strategy_dict
 from ..sequence import (
     ITEMS,
     TIMESTAMPS,
@@ -27,7 +27,7 @@ __all__ = ["AugmentationSampler"]
 _STRATEGIES = ("all", "minority", "not majority", "not minority")
 
 
-class AugmentationSampler(BaseSampler):
+class AugmentationSampler(WeightCarryingMixin, BaseSampler):
     """Append augmented copies of sequences, for offline augmentation.
 
     ``fit_resample(X, y)`` fits a clone of ``augmenter`` on ``X``, draws
@@ -66,6 +66,10 @@ class AugmentationSampler(BaseSampler):
         Copies per row of each class, or None for ``"all"``.
     sample_indices_ : ndarray of shape (n_samples_new,)
         Position in ``X`` of the row each output row comes from.
+    sample_origins_ : ndarray of shape (n_samples_new,)
+        The same: ``fit_resample(X, y, sample_weight=w)`` gives every
+        augmented copy the weight of its source row (see
+        :class:`~skrec.sampling.WeightCarryingMixin`).
 
     Examples
     --------
@@ -126,7 +130,7 @@ class AugmentationSampler(BaseSampler):
         self.sampling_strategy_ = self._parse_strategy(y)
         return self
 
-    def fit_resample(self, X, y=None, **params):
+    def fit_resample(self, X, y=None, *, sample_weight=None, **params):
         """Append augmented copies of the rows of ``X``.
 
         Parameters
@@ -136,6 +140,10 @@ class AugmentationSampler(BaseSampler):
             along with each row.
         y : array-like of shape (n_samples,) or None
             Targets, repeated for the copies.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the input rows; when given they are resampled with the
+            rows and returned third (see
+            :class:`~skrec.sampling.WeightCarryingMixin`).
         **params : dict
             Ignored.
 
@@ -149,9 +157,10 @@ class AugmentationSampler(BaseSampler):
         """
         self._validate_params()
         ragged = check_sequence_frame(X, allow_empty_sequences=True)
+        w = self._check_resample_weight(X, sample_weight)
         y_arr = self._check_y(X, y)
         self.sampling_strategy_ = self._parse_strategy(y_arr)
-        return self._fit_resample(X, y, ragged=ragged, y_arr=y_arr)
+        return self._carry_weight(self._fit_resample(X, y, ragged=ragged, y_arr=y_arr), w)
 
     def _check_y(self, X, y):
         if y is None:
@@ -233,6 +242,10 @@ class AugmentationSampler(BaseSampler):
             return X_res, None
         y_res = _take_y(y, self.sample_indices_)
         return X_res, y_res
+
+    @property
+    def sample_origins_(self):
+        return self.sample_indices_
 
 
 def _take_y(y, indices):

@@ -6,6 +6,7 @@ Every sampler exposes ``fit_resample`` and works inside
 temperature-sampling probabilities and the matching loss weights.
 """
 
+from skrec.sampling._base import WeightCarryingMixin
 from skrec.sampling._batch import TemperatureBatchSampler
 from skrec.sampling._group import BalancedGroupSampler, bin_scores
 from skrec.sampling._regression import (
@@ -25,6 +26,7 @@ from skrec.sampling._temperature import (
 )
 
 __all__ = [
+    "WeightCarryingMixin",
     "TemperatureBatchSampler",
     "BalancedGroupSampler",
     "bin_scores",

@@ -4,9 +4,9 @@ import numbers
 
 import numpy as np
 from imblearn.utils import check_target_type
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _num_samples, validate_data
 
-__all__ = ["check_groups", "validate_class_target"]
+__all__ = ["WeightCarryingMixin", "check_groups", "validate_class_target"]
 
 
 class RowSelectionMixin:
@@ -22,6 +22,70 @@ class RowSelectionMixin:
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         return tags
+
+    @property
+    def sample_origins_(self):
+        """The input row of every output row (the selected rows)."""
+        return self.sample_indices_
+
+
+class WeightCarryingMixin:
+    """``fit_resample(..., sample_weight=w)`` resamples ``w`` with the rows.
+
+    The one mechanism of skrec's samplers for sample weights (what
+    imbalanced-learn's samplers cannot do, imbalanced-learn issue #457): a
+    sampler records in ``sample_origins_`` the input row that every output
+    row copies or was synthesized from, and the output weight of a row is the
+    weight of its origin. So a kept or copied row keeps its weight, and a
+    synthetic row (SMOTER, SMOGN, an augmented copy) gets the weight of the
+    row it was generated from (its seed). The resampled weights therefore sum
+    to ``sum_i w_i * m_i``, ``m_i`` the number of output rows that come from
+    row ``i``: over-sampling raises the total weight as it raises the number
+    of rows, and under-sampling lowers it.
+
+    Without ``sample_weight`` the sampler returns ``(X_res, y_res)`` as any
+    imbalanced-learn sampler; with it, ``(X_res, y_res, w_res)``.
+    """
+
+    def fit_resample(self, X, y=None, *args, sample_weight=None, **params):
+        """Resample ``X`` and ``y`` (and ``sample_weight`` when given).
+
+        Parameters
+        ----------
+        X, y, *args, **params
+            As in the sampler's own ``fit_resample``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the input rows.
+
+        Returns
+        -------
+        X_resampled, y_resampled[, sample_weight_resampled]
+        """
+        w = self._check_resample_weight(X, sample_weight)
+        return self._carry_weight(super().fit_resample(X, y, *args, **params), w)
+
+    @staticmethod
+    def _check_resample_weight(X, sample_weight):
+        if sample_weight is None:
+            return None
+        w = np.asarray(sample_weight, dtype=np.float64)
+        n = _num_samples(X)
+        if w.ndim != 1 or len(w) != n:
+            raise ValueError(
+                f"sample_weight must hold one weight per row of X ({n}); got shape "
+                f"{w.shape}."
+            )
+        if not np.isfinite(w).all() or (w < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        return w
+
+    def _carry_weight(self, out, w):
+        """``out`` (the resampled data), plus the resampled weights if any.
+
+        For samplers whose own ``fit_resample`` takes ``sample_weight`` and
+        calls this at its end.
+        """
+        return out if w is None else (*out, w[self.sample_origins_])
 
 
 def validate_class_target(sampler, X, y, *, classes=True, accept_sparse=("csr", "csc")):
@@ -101,9 +165,10 @@ def check_strategy_dict(strategy, sizes, *, what, direction=None):
     """
     unknown = [k for k in strategy if k not in sizes]
     if unknown:
+        plural = what + ("es" if what.endswith("s") else "s")
         raise ValueError(
-            f"sampling_strategy names unknown {what}s {sorted(map(str, unknown))}; "
-            f"the {what}s are {list(sizes)}."
+            f"sampling_strategy names unknown {plural} {sorted(map(str, unknown))}; "
+            f"the {plural} are {list(sizes)}."
         )
     out = {}
     for key in sizes:

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from skrec.sampling._base import (
+    WeightCarryingMixin,
     check_groups,
     check_strategy_dict,
     validate_class_target,
@@ -78,7 +79,7 @@ def bin_scores(score, n_bins=5, binning="log"):
     return np.searchsorted(edges[1:-1], score, side="right").astype(np.intp)
 
 
-class BalancedGroupSampler(_GroupDrawSampler):
+class BalancedGroupSampler(WeightCarryingMixin, _GroupDrawSampler):
     """Resample every group to the same size (HACO's balanced sampling).
 
     Groups are, in order of precedence: the ``groups`` labels passed to
@@ -197,6 +198,10 @@ class BalancedGroupSampler(_GroupDrawSampler):
             Group label of every row.
         score : array-like of shape (n_samples,), default=None
             Per-sample statistic binned into ``n_bins`` groups.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the input rows; when given they are resampled with the
+            rows and returned third (see
+            :class:`~skrec.sampling.WeightCarryingMixin`).
 
         Returns
         -------
@@ -207,7 +212,7 @@ class BalancedGroupSampler(_GroupDrawSampler):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y, groups=None, score=None):
+    def fit_resample(self, X, y, groups=None, score=None, *, sample_weight=None):
         """Resample every group to the target size.
 
         Parameters
@@ -231,6 +236,7 @@ class BalancedGroupSampler(_GroupDrawSampler):
         """
         if groups is not None and score is not None:
             raise ValueError("Pass either groups or score, not both.")
+        w = self._check_resample_weight(X, sample_weight)
         by_class = groups is None and score is None and self.score_func is None
         arrays_transformer = ArraysTransformer(X, y)
         if by_class:
@@ -269,7 +275,7 @@ class BalancedGroupSampler(_GroupDrawSampler):
             from sklearn.preprocessing import label_binarize
 
             y_res = label_binarize(y_res, classes=np.unique(y_checked))
-        return arrays_transformer.transform(X_res, y_res)
+        return self._carry_weight(arrays_transformer.transform(X_res, y_res), w)
 
     def _draw_counts(self, labels, sizes, n_total, rng):
         strategy = self.sampling_strategy

@@ -17,7 +17,11 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from skrec.sampling._base import RowSelectionMixin, check_strategy_dict
+from skrec.sampling._base import (
+    RowSelectionMixin,
+    WeightCarryingMixin,
+    check_strategy_dict,
+)
 from skrec.sampling._relevance import (
     check_regression_target,
     density_relevance,
@@ -270,7 +274,7 @@ class _RandomRegressionSampler(RowSelectionMixin, _BaseRegressionSampler):
         return _safe_indexing(X, indices), y[indices]
 
 
-class RegressionRandomOverSampler(_RandomRegressionSampler):
+class RegressionRandomOverSampler(WeightCarryingMixin, _RandomRegressionSampler):
     """Duplicate random rows of the rare bins of a continuous target.
 
     The target is split into contiguous bins of rare and normal values
@@ -341,7 +345,7 @@ class RegressionRandomOverSampler(_RandomRegressionSampler):
     _direction = "over"
 
 
-class RegressionRandomUnderSampler(_RandomRegressionSampler):
+class RegressionRandomUnderSampler(WeightCarryingMixin, _RandomRegressionSampler):
     """Drop random rows of the normal (frequent) bins of a continuous target.
 
     The target is split into contiguous bins of rare and normal values

@@ -9,6 +9,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
+from skrec.sampling._base import WeightCarryingMixin
 from skrec.sampling._regression import _RELEVANCE_DOC, _BaseRegressionSampler
 
 __all__ = ["SMOGN", "SMOTER"]
@@ -165,7 +166,7 @@ class _SMOTERBase(_BaseRegressionSampler):
         order = np.argsort(bins, kind="stable")
         sizes = np.bincount(bins, minlength=counts.size)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        keep, synth_num, synth_cat, synth_y = [], [], [], []
+        keep, synth_num, synth_cat, synth_y, synth_src = [], [], [], [], []
         for b in range(counts.size):  # loop over bins, not rows
             members = np.sort(order[starts[b] : starts[b] + sizes[b]])
             c, n_b = int(counts[b]), int(sizes[b])
@@ -181,6 +182,7 @@ class _SMOTERBase(_BaseRegressionSampler):
                 X_num[members], X_cat[members], y[members],
                 Z_num[members], Z_cat[members], span, seeds, rng,
             )
+            synth_src.append(members[seeds])
             synth_num.append(new_num)
             synth_cat.append(new_cat)
             synth_y.append(new_y)
@@ -201,6 +203,9 @@ class _SMOTERBase(_BaseRegressionSampler):
             X_out = np.concatenate([X_out, X_new])
             y_out = np.concatenate([y_out, new_y])
         self.n_synthetic_ = int(sum(s.size for s in synth_y))
+        # The input row of every output row: kept rows, then the seeds of the
+        # synthetic ones (what WeightCarryingMixin carries weights from).
+        self.sample_origins_ = np.concatenate([keep] + synth_src).astype(np.int64)
         return X_out, y_out
 
     def _neighbours(self, Z, k):
@@ -241,7 +246,7 @@ def _one_hot(codes):
     return np.hstack(blocks)
 
 
-class SMOTER(_SMOTERBase):
+class SMOTER(WeightCarryingMixin, _SMOTERBase):
     """SMOTE for regression: interpolate new rare samples between neighbours.
 
     The target is split into contiguous bins of rare and normal values
@@ -358,7 +363,7 @@ class SMOTER(_SMOTERBase):
         return self._interpolate(X_num, X_cat, y, Z_num, Z_cat, seeds, t, rng)
 
 
-class SMOGN(_SMOTERBase):
+class SMOGN(WeightCarryingMixin, _SMOTERBase):
     """SMOTER with Gaussian noise for seeds whose neighbour is far.
 
     As :class:`SMOTER`, but a synthetic row is interpolated only when the

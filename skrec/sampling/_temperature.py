@@ -19,7 +19,12 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 
-from skrec.sampling._base import RowSelectionMixin, check_groups, validate_class_target
+from skrec.sampling._base import (
+    RowSelectionMixin,
+    WeightCarryingMixin,
+    check_groups,
+    validate_class_target,
+)
 
 __all__ = ["TemperatureSampler", "temperature_probabilities", "temperature_weights"]
 
@@ -173,7 +178,7 @@ class _GroupDrawSampler(RowSelectionMixin, BaseSampler):
         return _draw_within_groups(self, X, y, *_labels, self._draw_counts)
 
 
-class TemperatureSampler(_GroupDrawSampler):
+class TemperatureSampler(WeightCarryingMixin, _GroupDrawSampler):
     """Draw rows so that classes (or groups) appear with probability ``p_c(T)``.
 
     Each of the ``n_samples`` output rows belongs to group ``c`` with
@@ -291,7 +296,7 @@ class TemperatureSampler(_GroupDrawSampler):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_resample(self, X, y, groups=None):
+    def fit_resample(self, X, y, groups=None, *, sample_weight=None):
         """Resample the data set.
 
         Parameters
@@ -305,6 +310,10 @@ class TemperatureSampler(_GroupDrawSampler):
             :class:`imblearn.pipeline.Pipeline` pass it as
             ``pipe.fit(X, y, <step>__groups=groups)``; ``GridSearchCV`` slices
             it with the rows.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the input rows; when given they are resampled with the
+            rows and returned third (see
+            :class:`~skrec.sampling.WeightCarryingMixin`).
 
         Returns
         -------
@@ -313,7 +322,8 @@ class TemperatureSampler(_GroupDrawSampler):
         y_resampled : {ndarray, series} of shape (n_samples_new,)
             Their targets, in the type of ``y``.
         """
-        return _resample_groups(self, X, y, groups)
+        w = self._check_resample_weight(X, sample_weight)
+        return self._carry_weight(_resample_groups(self, X, y, groups), w)
 
     def _draw_counts(self, labels, sizes, n_total, rng):
         temperature = _check_temperature(self.temperature)

@@ -159,6 +159,19 @@ def check_item_ids(ids, name="items", *, min_id=0, max_id=None):
             )
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold item ids as integers, got dtype {arr.dtype}.")
+    # Values beyond int64 would wrap around (and read as negative): say so.
+    limit = np.iinfo(np.int64).max
+    if arr.size and (
+        (arr.dtype.kind == "u" and arr.max() > limit)
+        or (arr.dtype.kind == "f" and np.abs(arr).max() >= 2.0**63)
+    ):
+        big = int(arr.max()) if arr.dtype.kind == "u" else float(arr[np.abs(arr).argmax()])
+        what = "too large" if big > 0 else "negative and too large in magnitude"
+        raise ValueError(
+            f"Item ids in {name} are {what}: {big} does not fit a 64-bit signed "
+            f"integer (at most {limit}). Encode the ids first, e.g. with "
+            "skrec.preprocessing.SequenceEncoder."
+        )
     arr = arr.astype(np.int64, copy=False)
     if arr.size:
         low = arr.min()
