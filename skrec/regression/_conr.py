@@ -22,6 +22,7 @@ from skorch.utils import to_tensor
 from torch import nn
 
 from skrec.losses._conr import ConRLoss, _check_conr_params
+from skrec.losses._imbalanced_regression import RankSimLoss
 from skrec.metrics._regression import _check_target
 from skrec.utils._random import seeded_torch, torch_seed
 
@@ -189,12 +190,21 @@ class ConRRegressor(NeuralNetRegressor):
         Makes one augmented view of a float tensor batch; None means
         ``GaussianNoise(scale=0.1)``. See :class:`GaussianNoise`,
         :class:`FeatureDropout`.
+    ranksim_weight : float, default=0.0
+        Weight of the RankSim regulariser (:class:`~skrec.losses.RankSimLoss`,
+        Gong et al., 2022) on the features of the un-augmented batch; 0 turns
+        it off. It combines with ConR or replaces it (``conr_weight=0``).
+    ranksim_lambda : float, default=2.0
+        RankSim's interpolation strength.
     random_state : int, RandomState instance or None, default=None
         Seeds torch (weights, shuffling, augmentations) inside a forked RNG
         state during ``fit``, so results are bit-identical for a fixed seed
         and torch's global generator is left untouched.
     criterion : torch loss class, default=torch.nn.MSELoss
         Regression loss; with ``sample_weight`` it must accept ``reduction``.
+        :class:`~skrec.losses.BalancedMSELoss` gives Balanced MSE (BMC, Ren et
+        al., 2022), its noise scale learned with the network
+        (``criterion__init_noise_sigma`` sets its start).
     optimizer : torch optimizer class, default=torch.optim.AdamW
         Optimiser (``optimizer__*`` sets its other arguments).
     lr : float, default=3e-3
@@ -259,6 +269,8 @@ class ConRRegressor(NeuralNetRegressor):
         pushing_weight=0.01,
         pushing_kernel="exp",
         augmentation=None,
+        ranksim_weight=0.0,
+        ranksim_lambda=2.0,
         random_state=None,
         criterion=torch.nn.MSELoss,
         optimizer=torch.optim.AdamW,
@@ -286,6 +298,8 @@ class ConRRegressor(NeuralNetRegressor):
         self.pushing_weight = pushing_weight
         self.pushing_kernel = pushing_kernel
         self.augmentation = augmentation
+        self.ranksim_weight = ranksim_weight
+        self.ranksim_lambda = ranksim_lambda
         self.random_state = random_state
 
     # ------------------------------------------------------------------ skorch hooks
@@ -376,8 +390,12 @@ class ConRRegressor(NeuralNetRegressor):
             Xi = Xi["X"]
         x = to_tensor(Xi, device=self.device)
         y_true = to_tensor(yi, device=self.device)
-        _, prediction = _split_output(self.module_(x, **fit_params))
+        features, prediction = _split_output(self.module_(x, **fit_params))
         loss = self._regression_loss(prediction, y_true, weight)
+        if self.ranksim_weight > 0:
+            ranksim = RankSimLoss(self.ranksim_lambda)(features, y_true)
+            loss = loss + self.ranksim_weight * ranksim
+            self.history.record_batch("train_ranksim", ranksim.item())
         conr_value = 0.0
         if self.conr_weight > 0:
             views = torch.cat([self._augment(x), self._augment(x)])
@@ -411,6 +429,18 @@ class ConRRegressor(NeuralNetRegressor):
             raise ValueError(
                 f"conr_weight must be a non-negative finite number; got {self.conr_weight!r}."
             )
+        for name in ("ranksim_weight", "ranksim_lambda"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, numbers.Real)
+                or isinstance(value, bool)
+                or not 0 <= value < np.inf
+                or (name == "ranksim_lambda" and value == 0)
+            ):
+                raise ValueError(
+                    f"{name} must be a {'positive' if name == 'ranksim_lambda' else 'non-negative'} "
+                    f"finite number; got {value!r}."
+                )
         if self.augmentation is not None and not callable(self.augmentation):
             raise TypeError(
                 "augmentation must be a callable mapping a batch tensor to a view "
