@@ -121,3 +121,69 @@ def test_grid_search_on_dask_equals_single_process(client, data):
         # folds would not pass the equality above.
         mean_key = next(k for k in local.cv_results_ if k.startswith("mean_test"))
         assert np.ptp(local.cv_results_[mean_key]) > 0, name
+
+
+# ------------------------------------------------- partitioned recommendation
+def _log(n_users=60, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(n_users):
+        n = rng.integers(3, 9)
+        start = rng.integers(0, 20)
+        items = (start + np.arange(n)) % 20 + 1
+        times = np.cumsum(rng.integers(1, 5, n))
+        rows += [(f"u{u:03d}", int(i), int(t)) for i, t in zip(items, times)]
+    log = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+    return log.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # shuffled rows
+
+
+def test_recommend_partitions_on_a_cluster_equals_one_process(client):
+    import dask.dataframe as dd
+
+    from skrec.preprocessing import SequenceEncoder
+    from skrec.recommenders import SASRec, recommend_partitions
+
+    log = _log()
+    encoder = SequenceEncoder(handle_unknown="drop")
+    X = encoder.fit_transform(log)
+    model = SASRec(hidden_size=16, n_heads=2, inner_size=16, n_layers=1,
+                   max_seq_length=10, max_epochs=3, train_split=None, verbose=0,
+                   random_state=0).fit(X)
+    expected = recommend_partitions(model, log, k=5, encoder=encoder)
+    # the same as recommend on the whole frame, in the log's ids
+    top = encoder.inverse_transform(model.recommend(X, k=5))
+    np.testing.assert_array_equal(expected["item_id"].to_numpy().reshape(-1, 5), top)
+
+    ddf = dd.from_pandas(log, npartitions=4)  # users split across partitions
+    got = recommend_partitions(model, ddf, k=5, encoder=encoder).compute()
+    got = got.sort_values(["user_id", "rank"]).reset_index(drop=True)
+    expected = expected.sort_values(["user_id", "rank"]).reset_index(drop=True)
+    # every user once, with one whole list (the log was shuffled by user)
+    assert (got.groupby("user_id").size() == 5).all() and len(got) == len(expected)
+    np.testing.assert_array_equal(got["user_id"].to_numpy(), expected["user_id"].to_numpy())
+    np.testing.assert_array_equal(got["item_id"].to_numpy(), expected["item_id"].to_numpy())
+    np.testing.assert_array_equal(got["rank"].to_numpy(), expected["rank"].to_numpy())
+
+
+def test_recommend_partitions_without_encoder_and_bad_input():
+    import dask.dataframe as dd
+
+    from skrec.recommenders import Popularity, recommend_partitions
+    from skrec.sequence import make_sequence_frame
+
+    log = _log(20)
+    frame = (log.sort_values(["user_id", "timestamp"], kind="stable")
+             .groupby("user_id").agg(list))
+    X = make_sequence_frame(frame["item_id"].tolist(), frame["timestamp"].tolist(),
+                            index=frame.index)
+    model = Popularity().fit(X)
+    got = recommend_partitions(model, dd.from_pandas(log, npartitions=3), k=3).compute()
+    got = got.sort_values(["user_id", "rank"])
+    np.testing.assert_array_equal(got["item_id"].to_numpy().reshape(-1, 3),
+                                  model.recommend(X, k=3))
+    with pytest.raises(ValueError, match="no column"):
+        recommend_partitions(model, log.rename(columns={"item_id": "sku"}))
+    with pytest.raises(ValueError, match="k must be"):
+        recommend_partitions(model, log, k=0)

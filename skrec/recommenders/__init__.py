@@ -17,6 +17,7 @@ from skrec.recommenders._coserec import CL4SRec, ContrastiveMixin, CoSeRec, TiCo
 from skrec.recommenders._data import LastItemSplit, SequenceDataset
 from skrec.recommenders._gru4rec import GRU4Rec, GRU4RecModule
 from skrec.recommenders._modules import SASRecModule, sequence_representation
+from skrec.recommenders._partitions import recommend_partitions
 from skrec.recommenders._persistence import load_recommender, save_recommender
 from skrec.recommenders._sasrec import SASRec
 
@@ -39,6 +40,7 @@ __all__ = [
     "BaseSequentialRecommender",
     "LengthBucketSampler",
     "sequence_representation",
+    "recommend_partitions",
     "save_recommender",
     "load_recommender",
 ]
