@@ -10,6 +10,11 @@ from torch.nn import functional as F
 from skrec.recommenders._base import BaseSequentialRecommender
 from skrec.recommenders._docs import fill_doc
 from skrec.recommenders._modules import SASRecModule
+from skrec.recommenders._sasrec import (
+    TRANSFORMER_CONSTRAINTS,
+    TRANSFORMER_PARAMS,
+    check_heads,
+)
 
 __all__ = ["BERT4Rec", "BERT4RecModule"]
 
@@ -143,22 +148,13 @@ class BERT4Rec(BaseSequentialRecommender):
     # The cloze task is not a causal next-item task (see ContrastiveMixin).
     _supports_contrastive = False
 
-    _module_params = (
-        "hidden_size", "n_layers", "n_heads", "inner_size", "hidden_dropout",
-        "attn_dropout", "max_seq_length", "layer_norm_eps", "initializer_range",
-    )
+    _module_params = TRANSFORMER_PARAMS
 
     _parameter_constraints = {
         **BaseSequentialRecommender._parameter_constraints,
+        **TRANSFORMER_CONSTRAINTS,
+        # one position is the appended mask token
         "max_seq_length": [Interval(numbers.Integral, 2, None, closed="left")],
-        "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_layers": [Interval(numbers.Integral, 0, None, closed="left")],
-        "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
-        "inner_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "hidden_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "attn_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "layer_norm_eps": [Interval(numbers.Real, 0, None, closed="neither")],
-        "initializer_range": [Interval(numbers.Real, 0, None, closed="left")],
         "mask_prob": [Interval(numbers.Real, 0, 1, closed="neither")],
     }
 
@@ -194,11 +190,7 @@ class BERT4Rec(BaseSequentialRecommender):
         return BERT4Rec
 
     def _check_architecture(self):
-        if self.hidden_size % self.n_heads:
-            raise ValueError(
-                f"hidden_size={self.hidden_size} must be a multiple of "
-                f"n_heads={self.n_heads}."
-            )
+        check_heads(self)
 
     def infer(self, x, last_only=False, **fit_params):
         """Hidden states of ``{"input_ids": (batch, width)}`` with a mask token

@@ -10,6 +10,30 @@ from skrec.recommenders._modules import SASRecModule
 
 __all__ = ["SASRec"]
 
+# The transformer encoder's parameters, shared by SASRec and BERT4Rec.
+TRANSFORMER_PARAMS = (
+    "hidden_size", "n_layers", "n_heads", "inner_size", "hidden_dropout",
+    "attn_dropout", "max_seq_length", "layer_norm_eps", "initializer_range",
+)
+TRANSFORMER_CONSTRAINTS = {
+    "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_layers": [Interval(numbers.Integral, 0, None, closed="left")],
+    "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
+    "inner_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "hidden_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "attn_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "layer_norm_eps": [Interval(numbers.Real, 0, None, closed="neither")],
+    "initializer_range": [Interval(numbers.Real, 0, None, closed="left")],
+}
+
+
+def check_heads(net):
+    """Attention heads must divide the width."""
+    if net.hidden_size % net.n_heads:
+        raise ValueError(
+            f"hidden_size={net.hidden_size} must be a multiple of n_heads={net.n_heads}."
+        )
+
 
 class SASRec(BaseSequentialRecommender):
     """SASRec next-item recommender on sequence frames (a skorch ``NeuralNet``).
@@ -99,21 +123,11 @@ class SASRec(BaseSequentialRecommender):
     (2, 3)
     """
 
-    _module_params = (
-        "hidden_size", "n_layers", "n_heads", "inner_size", "hidden_dropout",
-        "attn_dropout", "max_seq_length", "layer_norm_eps", "initializer_range",
-    )
+    _module_params = TRANSFORMER_PARAMS
 
     _parameter_constraints = {
         **BaseSequentialRecommender._parameter_constraints,
-        "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_layers": [Interval(numbers.Integral, 0, None, closed="left")],
-        "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
-        "inner_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "hidden_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "attn_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "layer_norm_eps": [Interval(numbers.Real, 0, None, closed="neither")],
-        "initializer_range": [Interval(numbers.Real, 0, None, closed="left")],
+        **TRANSFORMER_CONSTRAINTS,
     }
 
     def __init__(
@@ -145,11 +159,7 @@ class SASRec(BaseSequentialRecommender):
         return SASRec
 
     def _check_architecture(self):
-        if self.hidden_size % self.n_heads:
-            raise ValueError(
-                f"hidden_size={self.hidden_size} must be a multiple of "
-                f"n_heads={self.n_heads}."
-            )
+        check_heads(self)
 
 
 fill_doc(SASRec, "bce")
