@@ -228,11 +228,42 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return tags
 
     # ------------------------------------------------------------------ checks
+    def _as_log(self, X):
+        """A pandas log of the needed columns of ``X``.
+
+        Arrow tables and record batches, and frames that convert to Arrow
+        (Polars), give only the user, item and time columns, each converted
+        once to a numpy array: no copy of the other columns of a wide log.
+        """
+        if isinstance(X, pd.DataFrame):
+            return X
+        if hasattr(X, "to_arrow") and not hasattr(X, "column"):  # Polars
+            names = [c for c in (self.user_col, self.item_col, self.time_col)
+                     if c is not None and c in X.columns]
+            X = X.select(names).to_arrow()
+        try:
+            import pyarrow as pa
+        except ImportError:  # pragma: no cover - pyarrow is a dependency of pandas here
+            return X
+        if isinstance(X, (pa.Table, pa.RecordBatch)):
+            names = [c for c in (self.user_col, self.item_col, self.time_col)
+                     if c is not None and c in X.column_names]
+            missing = [c for c in (self.user_col, self.item_col, self.time_col)
+                       if c is not None and c not in X.column_names]
+            if missing:
+                raise ValueError(
+                    f"The log is missing column(s) {missing}; found {X.column_names}. "
+                    "Rename the columns or set user_col/item_col/time_col."
+                )
+            return pd.DataFrame({c: X.column(c).to_pandas() for c in names})
+        return X
+
     def _check_log(self, X):
         if not isinstance(X, pd.DataFrame):
             raise TypeError(
-                "SequenceEncoder expects an interaction log: a pandas DataFrame with "
-                f"one row per interaction, got {type(X).__name__}. To read a file, "
+                "SequenceEncoder expects an interaction log: a pandas DataFrame, an "
+                "Arrow table or a Polars DataFrame with one row per interaction, got "
+                f"{type(X).__name__}. To read a file, "
                 "use skrec.datasets.load_interactions."
             )
         needed = [self.user_col, self.item_col]
@@ -266,7 +297,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame, pyarrow.Table or polars.DataFrame
             Interaction log with the columns named by ``user_col``,
             ``item_col`` and ``time_col``.
         y : None
@@ -281,6 +312,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return self
 
     def _fit(self, X):
+        X = self._as_log(X)
         times = self._check_log(X)
         codes, classes = _factorize(X[self.item_col])
         self.classes_ = classes
@@ -299,7 +331,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame, pyarrow.Table or polars.DataFrame
             Interaction log.
         y : None
             Ignored.
@@ -317,7 +349,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame, pyarrow.Table or polars.DataFrame
             Interaction log with the same columns as in ``fit``.
 
         Returns
@@ -334,6 +366,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
             ``handle_unknown="error"``, or fails validation.
         """
         check_is_fitted(self)
+        X = self._as_log(X)
         times = self._check_log(X)
         codes = self._index.get_indexer(X[self.item_col])
         unknown = codes < 0

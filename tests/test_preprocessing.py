@@ -389,3 +389,38 @@ def test_iso_date_strings_are_timestamps():
     same = log.assign(timestamp=pd.to_datetime(log["timestamp"], format="ISO8601",
                                                utc=True))
     pd.testing.assert_frame_equal(SequenceEncoder().fit_transform(same), X)
+
+
+def test_arrow_logs_encode_like_pandas():
+    import pyarrow as pa
+
+    from skrec.preprocessing import SequenceEncoder
+
+    log = pd.DataFrame({"user_id": ["ann", "bob", "ann", "ann", "bob"],
+                        "item_id": ["tea", "mug", "cup", "mug", "tea"],
+                        "timestamp": [30, 10, 10, 20, 15],
+                        "price": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    expected = SequenceEncoder().fit_transform(log)
+    table = pa.Table.from_pandas(log, preserve_index=False)
+    enc = SequenceEncoder()
+    got = enc.fit_transform(table)
+    pd.testing.assert_index_equal(got.index, expected.index)
+    for a, b in zip(got["items"], expected["items"]):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(enc.transform(table.to_batches()[0])["timestamps"],
+                    expected["timestamps"]):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="missing column"):
+        SequenceEncoder(item_col="sku").fit(table)
+
+
+def test_polars_logs_encode_like_pandas():
+    pl = pytest.importorskip("polars")
+    from skrec.preprocessing import SequenceEncoder
+
+    log = pd.DataFrame({"user_id": ["ann", "bob", "ann"], "item_id": [3, 1, 2],
+                        "timestamp": [2, 1, 1]})
+    expected = SequenceEncoder().fit_transform(log)
+    got = SequenceEncoder().fit_transform(pl.from_pandas(log))
+    for a, b in zip(got["items"], expected["items"]):
+        np.testing.assert_array_equal(a, b)
