@@ -299,49 +299,63 @@ def sampled_rank_of_target(scores, y_true, *, n_negatives=100, exclude=None,
                 f"only {m} columns."
             )
         allowed[cand] = True
-    ex = _seen_pairs(exclude, n)
-    rng = check_generator(random_state)
+    pool = np.flatnonzero(allowed)
     target = s[np.arange(n), y]
     if np.isnan(target).any():
         raise ValueError("The score matrix contains NaN; scores must not be NaN.")
-    ranks = np.empty(n, dtype=np.float64)
-    chunk = max(1, _CHUNK_ENTRIES // m)
-    if ex is not None:
-        order = np.argsort(ex[0], kind="stable")
-        ex_rows, ex_cols = ex[0][order], ex[1][order]
-        bounds = np.searchsorted(ex_rows, np.arange(0, n + chunk, chunk))
-    for i, start in enumerate(range(0, n, chunk)):
-        stop = min(start + chunk, n)
-        rows = np.arange(stop - start)
-        # Random keys; disallowed items get a key above every allowed one, so
-        # the n_negatives smallest keys are a uniform draw without
-        # replacement among the allowed items.
-        keys = rng.random((stop - start, m))
-        keys[:, ~allowed] = 2.0
-        keys[rows, y[start:stop]] = 2.0
-        hit_excluded = np.zeros(stop - start, dtype=bool)
-        if ex is not None:
-            lo, hi = bounds[i], bounds[i + 1]
-            r, c = ex_rows[lo:hi] - start, ex_cols[lo:hi]
-            if (c >= m).any():
-                raise ValueError(
-                    f"exclude holds item id {int(c.max())} but the score matrix has "
-                    f"only {m} columns."
-                )
-            keys[r, c] = 2.0
-            hit_excluded[r[c == y[start + r]]] = True
-        available = np.count_nonzero(keys < 2.0, axis=1)
-        if (available < n_negatives).any():
+    # Excluded (row, item) pairs as sorted keys row * m + item, allowed items only.
+    pairs = _seen_pairs(exclude, n)
+    if pairs is not None:
+        r, c = pairs
+        if (c >= m).any():
             raise ValueError(
-                f"A row has only {int(available.min())} items to draw from, fewer "
-                f"than n_negatives={n_negatives}; lower n_negatives."
+                f"exclude holds item id {int(c.max())} but the score matrix has only "
+                f"{m} columns."
             )
-        drawn = np.argpartition(keys, n_negatives - 1, axis=1)[:, :n_negatives]
-        neg = s[start:stop][rows[:, None], drawn]
-        t = target[start:stop, None]
-        better = (neg >= t) if ties == "pessimistic" else (neg > t)
-        ranks[start:stop] = 1 + np.count_nonzero(better, axis=1)
-        ranks[start:stop][hit_excluded] = np.inf
+        keys = _unique_sorted(r * m + c)
+    else:
+        keys = np.zeros(0, dtype=np.int64)
+    rows_k, items_k = keys // m, keys % m
+    hit_excluded = np.zeros(n, dtype=bool)
+    hit_excluded[rows_k[items_k == y[rows_k]]] = True
+    # Items each row may draw: the pool minus its excluded items and its target.
+    blocked = np.bincount(rows_k[allowed[items_k]], minlength=n)
+    available = len(pool) - blocked - (allowed[y] & ~hit_excluded)
+    if (available < n_negatives).any():
+        raise ValueError(
+            f"A row has only {int(available.min())} items to draw from, fewer than "
+            f"n_negatives={n_negatives}; lower n_negatives."
+        )
+    rng = check_generator(random_state)
+    # Rejection sampling, vectorized: draw from the pool, then redraw every
+    # entry that is the row's target, an excluded item or a repeat of an
+    # earlier entry of its row, until none is left. Each accepted entry is
+    # uniform over the items not yet taken, so every row gets a uniform
+    # sample without replacement.
+    drawn = pool[rng.integers(0, len(pool), size=(n, n_negatives))]
+    rows = np.repeat(np.arange(n), n_negatives).reshape(n, n_negatives)
+    while True:
+        bad = drawn == y[:, None]
+        if len(keys):
+            flat = rows * m + drawn
+            at = np.minimum(np.searchsorted(keys, flat), len(keys) - 1)
+            bad |= keys[at] == flat
+        order = np.argsort(drawn, axis=1, kind="stable")
+        sorted_ = np.take_along_axis(drawn, order, axis=1)
+        repeat = np.zeros_like(bad)
+        repeat[:, 1:] = sorted_[:, 1:] == sorted_[:, :-1]
+        dup = np.zeros_like(bad)
+        np.put_along_axis(dup, order, repeat, axis=1)
+        bad |= dup
+        n_bad = int(bad.sum())
+        if n_bad == 0:
+            break
+        drawn[bad] = pool[rng.integers(0, len(pool), size=n_bad)]
+    neg = s[rows, drawn]
+    t = target[:, None]
+    better = (neg >= t) if ties == "pessimistic" else (neg > t)
+    ranks = 1.0 + np.count_nonzero(better, axis=1)
+    ranks[hit_excluded] = np.inf
     return ranks
 
 
