@@ -196,6 +196,12 @@ class ConRRegressor(NeuralNetRegressor):
         it off. It combines with ConR or replaces it (``conr_weight=0``).
     ranksim_lambda : float, default=2.0
         RankSim's interpolation strength.
+    fds : FDS or None, default=None
+        Feature distribution smoothing (:class:`~skrec.regression.FDS`, Yang
+        et al., 2021): training features are calibrated to per-target-bin
+        statistics smoothed across bins before the module's ``head``; the
+        statistics are updated at the end of every epoch. Needs a module with
+        a ``head`` (as :class:`ConRMLP`).
     random_state : int, RandomState instance or None, default=None
         Seeds torch (weights, shuffling, augmentations) inside a forked RNG
         state during ``fit``, so results are bit-identical for a fixed seed
@@ -271,6 +277,7 @@ class ConRRegressor(NeuralNetRegressor):
         augmentation=None,
         ranksim_weight=0.0,
         ranksim_lambda=2.0,
+        fds=None,
         random_state=None,
         criterion=torch.nn.MSELoss,
         optimizer=torch.optim.AdamW,
@@ -300,6 +307,7 @@ class ConRRegressor(NeuralNetRegressor):
         self.augmentation = augmentation
         self.ranksim_weight = ranksim_weight
         self.ranksim_lambda = ranksim_lambda
+        self.fds = fds
         self.random_state = random_state
 
     # ------------------------------------------------------------------ skorch hooks
@@ -391,6 +399,12 @@ class ConRRegressor(NeuralNetRegressor):
         x = to_tensor(Xi, device=self.device)
         y_true = to_tensor(yi, device=self.device)
         features, prediction = _split_output(self.module_(x, **fit_params))
+        fds = getattr(self, "fds_", None)
+        if fds is not None:
+            fds.accumulate(features, y_true)
+            if fds.active:
+                features = fds.smooth(features, y_true)
+                prediction = self.module_.head(features)
         loss = self._regression_loss(prediction, y_true, weight)
         if self.ranksim_weight > 0:
             ranksim = RankSimLoss(self.ranksim_lambda)(features, y_true)
@@ -504,8 +518,37 @@ class ConRRegressor(NeuralNetRegressor):
         with seeded_torch(torch_seed(self.random_state), self.device):
             if not warm:
                 self.initialize()
+                self._start_fds(y32)
             NeuralNetRegressor.partial_fit(self, data, y32, _routing_method="fit", **fit_params)
         return self
+
+    def _start_fds(self, y):
+        """Clone ``fds`` into ``fds_`` with the training targets' bins."""
+        if self.fds is None:
+            self.fds_ = None
+            return
+        from sklearn.base import clone
+
+        from skrec.regression._fds import FDS
+
+        if not isinstance(self.fds, FDS):
+            raise TypeError(f"fds must be None or an FDS instance; got {self.fds!r}.")
+        head = getattr(self.module_, "head", None)
+        if not callable(head):
+            raise TypeError(
+                "fds needs a module with a `head` mapping features to the prediction "
+                f"(as ConRMLP); {type(self.module_).__name__} has none."
+            )
+        with torch.no_grad():
+            features, _ = _split_output(self.module_(
+                torch.zeros(1, self.n_features_in_, device=self.device)))
+        self.fds_ = clone(self.fds).start(np.asarray(y), features.shape[-1], self.device)
+
+    def on_epoch_end(self, net, **kwargs):
+        """Fold the epoch's features into the FDS statistics (when ``fds``)."""
+        super().on_epoch_end(net, **kwargs)
+        if getattr(self, "fds_", None) is not None:
+            self.fds_.epoch_end()
 
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
