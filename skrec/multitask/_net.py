@@ -732,7 +732,14 @@ class MultiTaskNet(NeuralNet):
         Yt = fit_encode_targets(tasks, yf, standardize=self.standardize_targets)
         strategy = self._check_params(len(tasks))
         self.tasks_ = tasks
-        if strategy is not None:
+        previous = getattr(self, "loss_weighting_", None)
+        if self.warm_start and getattr(self, "initialized_", False) and (
+            previous is not None and type(previous) is type(strategy)
+        ):
+            # warm start: keep the learned weights (and the tensors the
+            # existing optimizer updates)
+            strategy = previous
+        elif strategy is not None:
             strategy.start([t.kind for t in tasks], self.device,
                            check_generator(self.random_state))
         self.loss_weighting_ = strategy

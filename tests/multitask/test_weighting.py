@@ -230,3 +230,16 @@ def test_scores_use_the_labelled_rows_of_each_task(data):
     y_nan["buy"] = np.nan
     assert "buy" not in net.task_scores(X, y_nan)
 
+
+
+def test_warm_start_keeps_the_learned_weighting(data):
+    X, y = data
+    net = MultiTaskNet(tasks=TASKS, loss_weighting="uncertainty", warm_start=True,
+                       max_epochs=2, lr=0.05, random_state=0, **TINY).fit(X, y)
+    first = net.loss_weighting_
+    log_vars = first.log_vars_.detach().clone()
+    net.fit(X, y)
+    assert net.loss_weighting_ is first
+    # the optimizer still updates the same tensor
+    assert any(p is first.log_vars_ for g in net.optimizer_.param_groups for p in g["params"])
+    assert not torch.equal(first.log_vars_.detach(), log_vars)
