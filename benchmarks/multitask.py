@@ -309,7 +309,7 @@ def report(args):
              "scale; `pos` = rows with a positive core target. Mean ± std over seeds.", ""]
     if df.empty:
         return "\n".join(lines + ["No run yet."]) + "\n"
-    claims = []
+    claims, verdicts, adatask = [], [], []
     for name in DATASETS:
         d = df[df.dataset == name]
         if d.empty:
@@ -336,6 +336,10 @@ def report(args):
                              ("core_Gini", False), ("core_NRMSE", True)):
                 row.append(_fmt_d(_paired(d, ("HTLNet", "Adam"), (other, "Adam"), key), low))
             claims.append(row)
+            diff = _paired(d, ("HTLNet", "Adam"), (other, "Adam"), "core_NMAE_pos")
+            holds = len(diff) > 0 and diff.mean() < 0 and (diff < 0).sum() >= 0.8 * len(diff)
+            verdicts.append(f"{name} vs {other}: {'holds' if holds else 'does not hold'} "
+                            f"({int((diff < 0).sum())}/{len(diff)} seeds better)")
         if name in dom:
             shares = dom[name]["shares"]["Adam"]
             tasks = dom[name]["tasks"]
@@ -348,9 +352,14 @@ def report(args):
             lines.append("")
             lines.append(f"AdaTask-Adam − Adam on {key} (paired over seeds, wins):")
             lines.append("")
+            raised = 0
             for model, _ in BASE_CONFIGS:
                 diff = _paired(d, (model, "AdaTask-Adam"), (model, "Adam"), key)
                 lines.append(f"- {model}: {_fmt_d(diff)}")
+                raised += int(len(diff) > 0 and diff.mean() > 0
+                              and (diff > 0).sum() >= 0.8 * len(diff))
+            adatask.append(f"{name} ({weakest}, {key}): raised in at least 4 of 5 seeds "
+                           f"for {raised} of {len(BASE_CONFIGS)} architectures")
             lines.append("")
         if name == "census":
             mm = mean.loc[("MMoE", "Adam")]
@@ -370,6 +379,13 @@ def report(args):
               "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r) + " |" for r in claims]
     lines.append("")
+    lines += ["## Verdicts", "",
+              "A claim holds on a data set when the paired mean favours it and it wins "
+              "in at least 4 of 5 seeds.", "",
+              "- HTLNet beats MMoE / PLE on the core task (NMAE among positive targets): "
+              + "; ".join(verdicts) + ".",
+              "- AdaTask raises the metric of the task Adam lets be dominated: "
+              + "; ".join(adatask) + ".", ""]
     return "\n".join(lines) + "\n"
 
 
