@@ -26,9 +26,11 @@ every bin of a 198-row set few-shot). MAE and GM per region, on the test
 rows (random 80/20 split per seed, the same for every method).
 
 Resumable: runs go to ``benchmarks/results/imbalanced_regression_runs.jsonl``
-and are skipped when the script runs again::
+and are skipped when the script runs again (also by a second process
+working on other data sets)::
 
-    nice -n 10 python benchmarks/imbalanced_regression.py
+    nice -n 10 python benchmarks/imbalanced_regression.py &
+    nice -n 10 python benchmarks/imbalanced_regression.py --datasets bike california &
     python benchmarks/imbalanced_regression.py --report
 
 Writes ``benchmarks/results/imbalanced_regression.{json,md}``.
@@ -127,6 +129,7 @@ def run(args):
             n_tr = len(tr)
             params = dict(bin_width=None, bins=20, few_shot_threshold=max(2, 0.01 * n_tr),
                           many_shot_threshold=0.10 * n_tr)
+            done = _done()  # another process may share the work
             for method in METHODS:
                 if (name, seed, method) in done:
                     continue
