@@ -212,6 +212,20 @@ def report(args):
                      f"({int(every.sum())}) | {q[1]:.3f} [{q[0]:.3f}, {q[2]:.3f}] | "
                      f"{qa[1]:.3f} [{qa[0]:.3f}, {qa[2]:.3f}] |")
     lines.append("")
+    if summary:
+        best = min(summary, key=lambda m: summary[m]["median_few"])
+        lines += ["## Findings", ""]
+        lines.append(
+            f"- Lowest median Few-shot MAE ratio: {best} ({summary[best]['median_few']:.3f}, "
+            f"below 1 on {summary[best]['lowers_few']} of {summary[best]['n_datasets']} "
+            f"data sets) at a median All-region ratio of {summary[best]['median_all']:.3f}.")
+        for m, v in summary.items():
+            verdict = ("lowers" if v["median_few"] < 1 else "does not lower")
+            lines.append(
+                f"- {m} {verdict} Few-shot MAE in the median (ratio {v['median_few']:.3f}; "
+                f"below 1 on {v['lowers_few']}/{v['n_datasets']} data sets, on every seed "
+                f"for {v['every_seed']}); All-region ratio {v['median_all']:.3f}.")
+        lines.append("")
     mlp = df[df.method == "MLP"].groupby("dataset").few_mae.mean()
     hgb = df[df.method == "HGB"].groupby("dataset").few_mae.mean()
     common = mlp.index.intersection(hgb.index)
