@@ -113,8 +113,6 @@ class BaseSequentialRecommender(NeuralNet):
     _module_params = ()
     # The class a saved model of this kind is loaded back as (persistence).
     _ranking_class = None
-    # Default next-item loss (each model has the one of its paper).
-    _default_loss = "bce"
 
     _parameter_constraints = {
         "max_seq_length": [Interval(numbers.Integral, 1, None, closed="left")],
