@@ -43,6 +43,26 @@ def test_train_on_a_csv_log(capsys, tmp_path):
     assert "train_loss" not in out  # --quiet: no epoch table
 
 
+@pytest.mark.parametrize("model, extra", [
+    ("gru4rec", []),
+    ("bert4rec", []),
+    ("cl4srec", ["--loss", "sampled_softmax", "--n-negatives", "8"]),
+])
+def test_every_model_trains_and_saves(model, extra, capsys, tmp_path):
+    from skrec.recommenders import load_recommender
+
+    path = tmp_path / "m.skrec"
+    argv = ["train", "--model", model, "--epochs", "1", "--n-users", "200",
+            "--no-baselines", "--quiet", "--save", str(path), *extra, *TINY]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "HIT@10=" in out
+    loaded = load_recommender(path)
+    expected = {"gru4rec": "GRU4Rec", "bert4rec": "BERT4Rec", "cl4srec": "SASRec"}[model]
+    assert type(loaded.model).__name__ == expected
+    assert loaded.trained_as.lower() == model
+
+
 def test_bad_arguments(capsys):
     assert main(["train", "--epochs", "0"]) == 2
     assert "--epochs" in capsys.readouterr().err
