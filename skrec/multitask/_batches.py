@@ -11,11 +11,14 @@ class _ArrayBatches:
     by ``random_state`` in fit).
     """
 
-    def __init__(self, X, y, batch_size, shuffle):
+    def __init__(self, X, y, batch_size, shuffle, rank=0, world=1):
         self.X = self._tensor(X)
         self.y = None if y is None else self._tensor(y)
         self.batch_size = len(self.X) if batch_size == -1 else int(batch_size)
         self.shuffle = shuffle
+        # Several processes (AccelerateMixin): each takes its share of every
+        # batch; the permutation is the same in every process (same seed).
+        self.rank, self.world = rank, world
 
     @staticmethod
     def _tensor(a):
@@ -30,8 +33,8 @@ class _ArrayBatches:
         order = torch.randperm(n) if self.shuffle else None
         for start in range(0, n, self.batch_size):
             if order is None:
-                sl = slice(start, start + self.batch_size)
+                sl = slice(start + self.rank, start + self.batch_size, self.world)
                 yield self.X[sl], (None if self.y is None else self.y[sl])
             else:
-                idx = order[start : start + self.batch_size]
+                idx = order[start : start + self.batch_size][self.rank :: self.world]
                 yield self.X[idx], (None if self.y is None else self.y[idx])

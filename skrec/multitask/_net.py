@@ -34,6 +34,11 @@ from skrec.multitask._tasks import (
 )
 from skrec.multitask._weighting import check_loss_weighting
 from skrec.optim import _AdaTaskBase
+from skrec.utils._distributed import (
+    accelerator_safe_criterion,
+    process_rank,
+    refuse_under_accelerator,
+)
 from skrec.utils._random import check_generator, seeded_torch, torch_seed
 
 __all__ = ["MultiTaskNet", "ARCHITECTURES"]
@@ -545,7 +550,7 @@ class MultiTaskNet(NeuralNet):
             task_dims=[t.dim for t in self.tasks_],
         )
         kwargs.update(self.get_params_for("criterion"))
-        self.criterion_ = self.criterion(**kwargs)
+        self.criterion_ = accelerator_safe_criterion(self, self.criterion(**kwargs))
         return self
 
     def _shared_params(self):
@@ -612,11 +617,14 @@ class MultiTaskNet(NeuralNet):
             if training and iterator is torch.utils.data.DataLoader:
                 kwargs.setdefault("shuffle", True)
             return iterator(dataset, **kwargs)
+        rank, world = process_rank(self) if training else (0, 1)
         return _ArrayBatches(
             dataset.X,
             dataset.y,
             kwargs.get("batch_size", self.batch_size),
             shuffle=kwargs.get("shuffle", training),
+            rank=rank,
+            world=world,
         )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -731,6 +739,12 @@ class MultiTaskNet(NeuralNet):
         tasks = parse_tasks(self.tasks, yf)
         Yt = fit_encode_targets(tasks, yf, standardize=self.standardize_targets)
         strategy = self._check_params(len(tasks))
+        adatask = isinstance(self.optimizer, type) and issubclass(self.optimizer, _AdaTaskBase)
+        refuse_under_accelerator(self, (
+            "an AdaTask optimizer" if adatask
+            else "gradient_adjustment='htl'" if self.gradient_adjustment == "htl"
+            else f"loss_weighting={self.loss_weighting!r}" if strategy is not None
+            else None))
         self.tasks_ = tasks
         previous = getattr(self, "loss_weighting_", None)
         if self.warm_start and getattr(self, "initialized_", False) and (

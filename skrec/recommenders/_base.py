@@ -36,6 +36,12 @@ from skrec.recommenders._docs import fill_doc
 from skrec.recommenders._evaluation import _target_ranks
 from skrec.recommenders._modules import next_item_loss
 from skrec.sequence import ItemVocabulary, Ragged, check_item_ids, check_sequence_frame
+from skrec.utils._distributed import (
+    accelerator_safe_criterion,
+    process_rank,
+    refuse_under_accelerator,
+    unwrap_module,
+)
 from skrec.utils._random import check_generator, seeded_torch
 
 __all__ = ["BaseSequentialRecommender"]
@@ -78,6 +84,20 @@ class _MetricsDict(dict):
 
 def _identity(batch):
     return batch
+
+
+class _ProcessBatches:
+    """This process's share of every global batch, built by the dataset."""
+
+    def __init__(self, dataset, batches, rank, world):
+        self.dataset, self.batches, self.rank, self.world = dataset, batches, rank, world
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for idx in self.batches:
+            yield self.dataset[np.asarray(idx)[self.rank :: self.world]]
 
 
 class _Encoded:
@@ -238,6 +258,11 @@ class BaseSequentialRecommender(NeuralNet):
         self.module_ = module
         return self
 
+    def initialize_criterion(self):
+        super().initialize_criterion()
+        self.criterion_ = accelerator_safe_criterion(self, self.criterion_)
+        return self
+
     def initialize_optimizer(self, triggered_directly=None):
         args, kwargs = self.get_params_for_optimizer(
             "optimizer", self.get_all_learnable_params()
@@ -298,6 +323,7 @@ class BaseSequentialRecommender(NeuralNet):
 
     def _prepare(self, X, y, validation_data, refit):
         self._validate_hyperparameters()
+        refuse_under_accelerator(self, self._accelerate_refusal())
         ragged = check_sequence_frame(X)
         if y is not None:
             ragged = ragged.append(self._check_y(y, len(X)))
@@ -424,21 +450,38 @@ class BaseSequentialRecommender(NeuralNet):
                     dataset.input_lengths(), self.batch_size,
                     random_state=self._torch_seed(),
                 )
-                return DataLoader(dataset, batch_size=None, sampler=batches,
-                                  collate_fn=_identity)
-            gen = torch.Generator().manual_seed(self._torch_seed())
-            sampler = RandomSampler(dataset, generator=gen)
-            batch_size = self.batch_size
+            else:
+                gen = torch.Generator().manual_seed(self._torch_seed())
+                batches = BatchSampler(RandomSampler(dataset, generator=gen),
+                                       self.batch_size, drop_last=False)
         else:
             # Rows of similar length together: narrow batches, same results.
-            sampler = dataset.length_order().tolist()
-            batch_size = self.eval_batch_size
-        return DataLoader(
-            dataset,
-            batch_size=None,
-            sampler=BatchSampler(sampler, batch_size, drop_last=False),
-            collate_fn=_identity,
-        )
+            batches = BatchSampler(dataset.length_order().tolist(), self.eval_batch_size,
+                                   drop_last=False)
+        rank, world = process_rank(self)
+        if getattr(self, "accelerator", None) is not None:
+            # Under AccelerateMixin: every process draws the same global
+            # batches (same seed) and trains on its share of each; evaluation
+            # sees every row in every process. Not a DataLoader, so that the
+            # accelerator does not shard it a second time.
+            return _ProcessBatches(dataset, batches, rank if training else 0,
+                                   world if training else 1)
+        return DataLoader(dataset, batch_size=None, sampler=batches, collate_fn=_identity)
+
+    def _encoder(self):
+        """The encoder module (unwrapped from DistributedDataParallel)."""
+        return unwrap_module(self.module_)
+
+    def _accelerate_refusal(self):
+        """Why this configuration cannot train under AccelerateMixin, or None."""
+        for cls in type(self).__mro__:
+            if cls.__module__.startswith("skorch"):
+                continue  # AccelerateMixin's own step replaces the base one
+            if "train_step_single" in cls.__dict__:
+                if cls is BaseSequentialRecommender:
+                    return None
+                return f"its own training step ({cls.__name__})"
+        return None
 
     def infer(self, x, last_only=False, **fit_params):
         """Hidden states of a batch ``{"input_ids": (batch, length)}``."""
@@ -467,7 +510,7 @@ class BaseSequentialRecommender(NeuralNet):
         log_q = None
         if self.loss == "sampled_softmax" and self.negative_sampling == "popularity":
             log_q = self.log_q_.to(self.device)
-        rec = next_item_loss(self.module_, hidden, targets, negatives, kind=self.loss,
+        rec = next_item_loss(self._encoder(), hidden, targets, negatives, kind=self.loss,
                              normalizer=normalizer, log_q=log_q)
         return self.rec_weight * rec
 
@@ -500,7 +543,7 @@ class BaseSequentialRecommender(NeuralNet):
         self._set_training(False)
         Xi, yi = batch
         with torch.no_grad():
-            scores = self.module_.item_scores(self.infer(Xi, last_only=True)[:, -1])
+            scores = self._encoder().item_scores(self.infer(Xi, last_only=True)[:, -1])
             targets = yi["targets"].to(self.device)
             known = targets > 0
             loss = (
@@ -538,7 +581,7 @@ class BaseSequentialRecommender(NeuralNet):
         self._set_training(False)
         with torch.inference_mode():
             for Xi, yi in self.get_iterator(dataset, training=False):
-                scores = self.module_.item_scores(self.infer(Xi, last_only=True)[:, -1])
+                scores = self._encoder().item_scores(self.infer(Xi, last_only=True)[:, -1])
                 yield (
                     yi["index"].numpy(),
                     scores,

@@ -197,7 +197,7 @@ class BERT4Rec(BaseSequentialRecommender):
         appended (the oldest column is dropped when the row would exceed
         ``max_seq_length``); the last position is the mask's."""
         ids = x["input_ids"].to(self.device)
-        mask = torch.full((ids.shape[0], 1), self.module_.mask_token,
+        mask = torch.full((ids.shape[0], 1), self._encoder().mask_token,
                           dtype=ids.dtype, device=ids.device)
         ids = torch.cat([ids, mask], dim=1)[:, -self.max_seq_length:]
         return self.module_(ids, last_only=last_only)
@@ -213,7 +213,7 @@ class BERT4Rec(BaseSequentialRecommender):
         # A row with nothing masked masks its last item.
         none = ~masked.any(1)
         masked[none, -1] = real[none, -1]
-        inputs = windows.masked_fill(masked, self.module_.mask_token)
+        inputs = windows.masked_fill(masked, self._encoder().mask_token)
         targets = windows * masked
         return inputs, targets
 

@@ -24,6 +24,10 @@ from torch import nn
 from skrec.losses._conr import ConRLoss, _check_conr_params
 from skrec.losses._imbalanced_regression import RankSimLoss
 from skrec.metrics._regression import _check_target
+from skrec.utils._distributed import (
+    accelerator_safe_criterion,
+    refuse_under_accelerator,
+)
 from skrec.utils._random import seeded_torch, torch_seed
 
 __all__ = ["ConRMLP", "ConRRegressor", "FeatureDropout", "GaussianNoise"]
@@ -336,6 +340,7 @@ class ConRRegressor(NeuralNetRegressor):
     def initialize_criterion(self):
         """Build the regression criterion and the ConR loss ``conr_criterion_``."""
         super().initialize_criterion()
+        self.criterion_ = accelerator_safe_criterion(self, self.criterion_)
         self.conr_criterion_ = ConRLoss(
             temperature=self.temperature,
             similarity_threshold=self.similarity_threshold,
@@ -513,6 +518,10 @@ class ConRRegressor(NeuralNetRegressor):
         self : ConRRegressor
         """
         self._validate_conr_params()
+        refuse_under_accelerator(self, (
+            "the ConR term (conr_weight > 0)" if self.conr_weight > 0
+            else "RankSim" if self.ranksim_weight > 0
+            else "FDS" if self.fds is not None else None))
         warm = self.warm_start and self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=not warm)
         with seeded_torch(torch_seed(self.random_state), self.device):
