@@ -70,7 +70,9 @@ def _free_port():
 
 def _worker(rank, port, out_dir):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2",
-                      RANK=str(rank), LOCAL_RANK=str(rank))
+                      RANK=str(rank), LOCAL_RANK=str(rank),
+                      # gloo on the loopback device: no name resolution needed
+                      GLOO_SOCKET_IFNAME="lo")
     torch.set_num_threads(1)
     from accelerate import Accelerator
 
