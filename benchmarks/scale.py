@@ -12,8 +12,10 @@ after it:
    validation);
 5. ``recommend`` (top 10) for 100,000 users.
 
-Data-parallel training over several processes is not measured: skrec's nets
-do not run under ``AccelerateMixin`` yet (see the scaling-out guide).
+Then data-parallel training: one SASRec epoch on a smaller log
+(``--ddp-interactions``, 2 million by default) by one process with 2 torch
+threads against 2 processes of 1 thread under skorch's ``AccelerateMixin``
+(gloo), same global batch; the ratio of their throughputs.
 
 Run::
 
@@ -63,10 +65,57 @@ def synthetic_log(n_interactions, n_items=100_000, mean_length=10, seed=0):
     return pd.DataFrame({"user_id": users, "item_id": items, "timestamp": times})
 
 
+DDP_MODEL = dict(hidden_size=64, inner_size=128, n_layers=1, n_heads=2, max_seq_length=50,
+                 batch_size=1024, max_epochs=1, train_split=None, verbose=0,
+                 random_state=0)
+
+
+def _ddp_worker(rank, n_interactions, port, out):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2",
+                      RANK=str(rank), LOCAL_RANK=str(rank), GLOO_SOCKET_IFNAME="lo",
+                      # one thread per process (accelerate would set 2)
+                      OMP_NUM_THREADS="1")
+    torch.set_num_threads(1)
+    from accelerate import Accelerator
+    from skorch.hf import AccelerateMixin
+
+    class DistributedSASRec(AccelerateMixin, SASRec):
+        pass
+
+    X = SequenceEncoder().fit_transform(synthetic_log(n_interactions))
+    model = DistributedSASRec(accelerator=Accelerator(cpu=True), **DDP_MODEL)
+    start = time.perf_counter()
+    model.fit(X)
+    if rank == 0:
+        Path(out).write_text(json.dumps({"seconds": time.perf_counter() - start}))
+
+
+def data_parallel(n_interactions):
+    """Seconds of one epoch: 1 process x 2 threads, 2 processes x 1 thread."""
+    import socket
+    import tempfile
+
+    torch.set_num_threads(2)
+    X = SequenceEncoder().fit_transform(synthetic_log(n_interactions))
+    start = time.perf_counter()
+    SASRec(**DDP_MODEL).fit(X)
+    one = time.perf_counter() - start
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "ddp.json")
+        torch.multiprocessing.start_processes(_ddp_worker, args=(n_interactions, port, out),
+                                              nprocs=2, start_method="spawn")
+        two = json.loads(Path(out).read_text())["seconds"]
+    return one, two, len(X)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--interactions", type=float, default=20e6)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--ddp-interactions", type=float, default=2e6)
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -93,6 +142,8 @@ def main(argv=None):
     n_rec = min(100_000, len(X))
     stage(f"recommend, {n_rec:,} users", lambda: model.recommend(X.iloc[:n_rec], k=10))
 
+    one, two, n_ddp = data_parallel(int(args.ddp_interactions))
+    print(f"data parallel: 1 process {one:.1f} s, 2 processes {two:.1f} s", flush=True)
     lines = ["# Scale: one machine, a synthetic log", "",
              f"Command: `python benchmarks/scale.py --interactions {args.interactions:g} "
              f"--threads {args.threads}`", "",
@@ -102,8 +153,18 @@ def main(argv=None):
              "| stage | seconds | peak memory (GiB) |", "|---|---|---|"]
     lines += [f"| {k} | {v['seconds']:.1f} | {v['peak_gib']:.2f} |" for k, v in stages.items()]
     lines += ["", "Peak memory is the process's maximum resident set size after the stage "
-              "(it never decreases). Data-parallel training is not measured (see the "
-              "scaling-out guide)."]
+              "(it never decreases).", "",
+              "## Data-parallel training", "",
+              f"One SASRec epoch (width 64, one layer, global batch 1,024) on "
+              f"{int(args.ddp_interactions):,} interactions ({n_ddp:,} users): one process "
+              f"with 2 torch threads {one:.1f} s; 2 processes of 1 thread under "
+              f"`AccelerateMixin` (gloo) {two:.1f} s: throughput ratio "
+              f"{one / two:.2f} (2 processes over 1). On two cores the two set-ups use "
+              "the same hardware; the ratio says what the process-level split costs or "
+              "gains against torch's own threading, not what a second machine or GPU "
+              "would give. Every step all-reduces the dense gradient of the item "
+              "embedding table (here about 100,000 x 64 floats, 25 MB) between the "
+              "processes, which dominates on a CPU."]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
@@ -111,7 +172,10 @@ def main(argv=None):
         (RESULTS / "scale.md").write_text(text)
         (RESULTS / "scale.json").write_text(json.dumps(
             dict(interactions=n_events, users=n_users, threads=args.threads,
-                 stages=stages), indent=1))
+                 stages=stages, data_parallel=dict(interactions=int(args.ddp_interactions),
+                                                   one_process_s=one, two_processes_s=two,
+                                                   throughput_ratio=one / two)),
+            indent=1))
 
 
 if __name__ == "__main__":

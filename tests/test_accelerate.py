@@ -72,7 +72,9 @@ def _worker(rank, port, out_dir):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE="2",
                       RANK=str(rank), LOCAL_RANK=str(rank),
                       # gloo on the loopback device: no name resolution needed
-                      GLOO_SOCKET_IFNAME="lo")
+                      GLOO_SOCKET_IFNAME="lo",
+                      # one thread per process (accelerate would set 2)
+                      OMP_NUM_THREADS="1")
     torch.set_num_threads(1)
     from accelerate import Accelerator
 
