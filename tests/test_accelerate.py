@@ -19,6 +19,7 @@ from skorch.hf import AccelerateMixin  # noqa: E402
 
 from skrec.multitask import MultiTaskNet  # noqa: E402
 from skrec.recommenders import CoSeRec, SASRec  # noqa: E402
+from skrec.regression import ConRRegressor  # noqa: E402
 
 from .recommenders._synthetic import cyclic_frame  # noqa: E402
 
@@ -55,6 +56,10 @@ class AccMultiTaskNet(AccelerateMixin, MultiTaskNet):
     pass
 
 
+class AccConR(AccelerateMixin, ConRRegressor):
+    pass
+
+
 def _mtl_data():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(256, 4)).astype("float32")
@@ -85,8 +90,13 @@ def _worker(rank, port, out_dir):
     Xm, ym = _mtl_data()
     mtl = AccMultiTaskNet(accelerator=accelerator, callbacks=[("rows", _RowCounter())],
                           **MTL).fit(Xm, ym)
+    # ConRRegressor keeps skorch's DataLoader, which accelerate shards itself
+    conr = AccConR(accelerator=accelerator, conr_weight=0.0, max_epochs=2, batch_size=32,
+                   callbacks=[("rows", _RowCounter())], verbose=0,
+                   random_state=0).fit(Xm, ym[:, 1])
     rows = {"sas": dict(sas.callbacks_)["rows"].rows,
-            "mtl": dict(mtl.callbacks_)["rows"].rows}
+            "mtl": dict(mtl.callbacks_)["rows"].rows,
+            "conr": dict(conr.callbacks_)["rows"].rows}
     torch.save(rows, os.path.join(out_dir, f"rows{rank}.pt"))
     if rank == 0:
         torch.save({"sas": sas.module_.state_dict(), "mtl": mtl.module_.state_dict(),
@@ -101,7 +111,7 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     # each process trained on half of the rows: 256 rows x 2 epochs / 2
     for rank in (0, 1):
         rows = torch.load(tmp_path / f"rows{rank}.pt")
-        assert rows == {"sas": 256, "mtl": 256}
+        assert rows == {"sas": 256, "mtl": 256, "conr": 256}
     X, y = cyclic_frame(256, seed=0, min_len=6, max_len=6)
     sas = SASRec(**SAS).fit(X, y)
     for name, value in sas.module_.state_dict().items():
@@ -130,3 +140,5 @@ def test_configurations_with_their_own_backward_are_refused():
     with pytest.raises(NotImplementedError, match="AdaTask"):
         AccMultiTaskNet(accelerator=Accelerator(cpu=True),
                         **{**MTL, "optimizer": AdaTaskAdam}).fit(Xm, ym)
+    with pytest.raises(NotImplementedError, match="ConR term"):
+        AccConR(accelerator=Accelerator(cpu=True), verbose=0).fit(Xm, ym[:, 1])

@@ -341,12 +341,12 @@ class ConRRegressor(NeuralNetRegressor):
         """Build the regression criterion and the ConR loss ``conr_criterion_``."""
         super().initialize_criterion()
         self.criterion_ = accelerator_safe_criterion(self, self.criterion_)
-        self.conr_criterion_ = ConRLoss(
+        self.conr_criterion_ = accelerator_safe_criterion(self, ConRLoss(
             temperature=self.temperature,
             similarity_threshold=self.similarity_threshold,
             pushing_weight=self.pushing_weight,
             pushing_kernel=self.pushing_kernel,
-        )
+        ))
         return self
 
     def infer(self, x, **fit_params):
