@@ -157,7 +157,7 @@ def report(args):
              "rows, many-shot > 10%. Ratios are to the plain MLP of the same seed "
              "(HGB variants: to plain HGB); below 1 is better.", ""]
     if not runs:
-        return "\n".join(lines + ["No run yet."]) + "\n"
+        return "\n".join(lines + ["No run yet."]) + "\n", {}
     df = pd.DataFrame(runs)
     base_of = {m: ("HGB" if m.startswith("HGB") else "MLP") for m in METHODS}
     ratio_rows = []
@@ -284,8 +284,7 @@ def main(argv=None):
         if not SHARED.exists():
             raise SystemExit(f"Shared data not found at {SHARED}.")
         run(args)
-    out = report(args)
-    text, summary = out if isinstance(out, tuple) else (out, {})
+    text, summary = report(args)
     _plot()
     (RESULTS / "imbalanced_regression.md").write_text(text)
     (RESULTS / "imbalanced_regression.json").write_text(json.dumps(

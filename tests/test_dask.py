@@ -187,3 +187,5 @@ def test_recommend_partitions_without_encoder_and_bad_input():
         recommend_partitions(model, log.rename(columns={"item_id": "sku"}))
     with pytest.raises(ValueError, match="k must be"):
         recommend_partitions(model, log, k=0)
+    with pytest.raises(ValueError, match="exceeds the catalogue"):
+        recommend_partitions(model, log, k=model.n_items_ + 1)

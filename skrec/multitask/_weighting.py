@@ -187,7 +187,6 @@ class DynamicWeightAverage(_Weighting):
         _check_positive(self.temperature, "temperature")
         self.weights_ = np.ones(self.n_tasks_)
         self._history = []
-        self._device = device
         return self
 
     def combine(self, losses, present):

@@ -66,11 +66,13 @@ class BERT4RecModule(SASRecModule):
         return self.output_norm(F.gelu(self.projection(hidden)))
 
     def item_scores(self, hidden):
+        """Scores of hidden states against every item, through the output head."""
         return self._head(hidden) @ self.item_embedding.weight[1 : self.n_items + 1].T + (
             self.output_bias
         )
 
     def candidate_scores(self, hidden, items):
+        """Scores of given items, through the output head (shapes broadcast)."""
         return (self._head(hidden) * self.item_embedding(items)).sum(-1) + (
             self.output_bias[(items - 1).clamp_min(0)]
         )

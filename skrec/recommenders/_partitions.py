@@ -34,12 +34,11 @@ def _recommend_partition(log, model, encoder, k, exclude_seen, columns):
         X = _log_to_frame(log, user_col, item_col, time_col)
     if len(X) == 0:
         return empty
-    kk = min(k, model.n_items_)
-    top = model.recommend(X, k=kk, exclude_seen=exclude_seen)
+    top = model.recommend(X, k=k, exclude_seen=exclude_seen)
     items = encoder.inverse_transform(top) if encoder is not None else top
     return pd.DataFrame({
-        user_col: np.repeat(X.index.to_numpy(), kk),
-        "rank": np.tile(np.arange(1, kk + 1, dtype=np.int64), len(X)),
+        user_col: np.repeat(X.index.to_numpy(), k),
+        "rank": np.tile(np.arange(1, k + 1, dtype=np.int64), len(X)),
         item_col: pd.Series(np.asarray(items).ravel(), dtype=object),
     })
 
@@ -66,7 +65,7 @@ def recommend_partitions(model, log, *, k=10, encoder=None, user_col="user_id",
     log : dask.dataframe.DataFrame or pandas.DataFrame
         Interaction log, one row per event.
     k : int, default=10
-        Items per user (at most the model's catalogue).
+        Items per user (at most the model's catalogue, ``model.n_items_``).
     encoder : fitted SequenceEncoder, default=None
         The encoder that made the model's item ids (``load_recommender``
         returns it): it encodes every partition and the recommendations come
@@ -109,6 +108,10 @@ def recommend_partitions(model, log, *, k=10, encoder=None, user_col="user_id",
     if not hasattr(model, "recommend") or not hasattr(model, "n_items_"):
         raise TypeError(
             f"model must be a fitted skrec recommender, got {type(model).__name__}."
+        )
+    if k > model.n_items_:
+        raise ValueError(
+            f"k={k} exceeds the catalogue of {model.n_items_} items the model knows."
         )
     if encoder is not None:
         if not hasattr(encoder, "classes_"):

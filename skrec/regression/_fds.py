@@ -86,6 +86,18 @@ class FDS(BaseEstimator):
             )
         if not isinstance(self.kernel_size, numbers.Integral) or self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd; got {self.kernel_size!r}.")
+        if not isinstance(self.sigma, numbers.Real) or not 0 < self.sigma < np.inf:
+            raise ValueError(f"sigma must be a positive number; got {self.sigma!r}.")
+        if not isinstance(self.start_smooth, numbers.Integral) or self.start_smooth < 0:
+            raise ValueError(
+                f"start_smooth must be a non-negative integer; got {self.start_smooth!r}."
+            )
+        try:
+            lo, hi = (float(c) for c in self.clip)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"clip must be a pair (low, high); got {self.clip!r}.") from exc
+        if not 0 < lo <= hi:
+            raise ValueError(f"clip must satisfy 0 < low <= high; got {self.clip!r}.")
         y = np.asarray(y_train, dtype=np.float64).ravel()
         lo, hi = float(y.min()), float(y.max())
         self.edges_ = (lo, (hi - lo) / self.bins if hi > lo else 1.0)

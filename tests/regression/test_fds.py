@@ -82,3 +82,5 @@ def test_regressor_with_fds():
         ConRRegressor(NoHead, fds=FDS(), verbose=0, max_epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="kernel_size"):
         ConRRegressor(fds=FDS(kernel_size=4), verbose=0, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="clip"):
+        ConRRegressor(fds=FDS(clip=(2.0, 1.0)), verbose=0, max_epochs=1).fit(X, y)
