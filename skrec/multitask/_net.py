@@ -35,9 +35,16 @@ from skrec.multitask._tasks import (
 from skrec.multitask._weighting import check_loss_weighting
 from skrec.optim import _AdaTaskBase
 from skrec.utils._distributed import (
+    OwnTrainingStepMixin,
     accelerator_safe_criterion,
+    all_reduce_sum,
+    average_gradients,
+    backward,
     process_rank,
-    refuse_under_accelerator,
+    refuse_per_task_gradients,
+    sync_context,
+    unwrap_module,
+    unwrap_optimizer,
 )
 from skrec.utils._random import check_generator, seeded_torch, torch_seed
 
@@ -108,7 +115,7 @@ def _has_classification_task(net):
     return kinds is None or any(k != "regression" for k in kinds)
 
 
-class MultiTaskNet(NeuralNet):
+class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
     """Multi-task network for tabular X and several (hybrid) targets.
 
     One estimator fits every target of ``y`` (one column per task): binary
@@ -554,7 +561,7 @@ class MultiTaskNet(NeuralNet):
         return self
 
     def _shared_params(self):
-        getter = getattr(self.module_, "shared_parameters", None)
+        getter = getattr(unwrap_module(self.module_), "shared_parameters", None)
         if getter is None:
             raise TypeError(
                 f"{type(self.module_).__name__} has no shared_parameters() method, needed by "
@@ -634,22 +641,53 @@ class MultiTaskNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        y_pred = self.infer(Xi, **fit_params)
-        y_true = to_tensor(yi, device=self.device)
-        losses = self.criterion_(y_pred, y_true)
-        present = (~torch.isnan(y_true)).any(0)
-        self._record_task_losses(losses.detach(), y_true)
-        weighted = self.task_weights_ * losses
         strategy = getattr(self, "loss_weighting_", None)
-        if strategy is not None:
-            weighted = strategy.combine(weighted, present)
-        loss = weighted.sum()
-        adatask = isinstance(self.optimizer_, _AdaTaskBase)
+        adatask = isinstance(unwrap_optimizer(self.optimizer_), _AdaTaskBase)
         adjust = self.gradient_adjustment == "htl" and len(self.tasks_) > 1
         surgery = strategy is not None and strategy.needs_task_gradients
-        if not (adatask or adjust or surgery):
-            loss.backward()
-            return {"loss": loss, "y_pred": y_pred}
+        per_task = adatask or adjust or surgery
+        # Per-task gradients are averaged over the processes here, not by DDP.
+        with sync_context(self, sync=not per_task):
+            y_pred = self.infer(Xi, **fit_params)
+            y_true = to_tensor(yi, device=self.device)
+            counts = (~torch.isnan(y_true)).sum(0)
+            losses, values, counts = self._global_task_losses(
+                self.criterion_(y_pred, y_true), counts)
+            present = counts > 0
+            self._record_task_losses(values, counts)
+            weighted = self.task_weights_ * losses
+            if strategy is not None:
+                weighted = strategy.combine(weighted, present)
+            loss = weighted.sum()
+            if not per_task:
+                backward(self, loss)
+                average_gradients(self, [p.grad for p in self._weighting_params()])
+                return {"loss": loss, "y_pred": y_pred}
+            self._task_gradient_step(loss, weighted, values, present, strategy,
+                                     adatask, adjust, surgery)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _global_task_losses(self, losses, counts):
+        """Per-task losses to differentiate, their values, and label counts.
+
+        Alone: the batch's per-task means, their values and the counts of
+        labelled rows. Under several processes: each process's means are
+        rescaled (labelled rows here x processes / labelled rows everywhere)
+        so that averaging the processes' gradients gives the gradient of the
+        global batch's means; values and counts are the global batch's.
+        """
+        counts = counts.to(losses.dtype)
+        world = process_rank(self)[1]
+        if world == 1:
+            return losses, losses.detach(), counts
+        k = len(counts)
+        total = all_reduce_sum(self, torch.cat([losses.detach() * counts, counts]))
+        everywhere = total[k:].clamp_min(1)
+        return losses * (counts * world / everywhere), total[:k] / everywhere, total[k:]
+
+    def _task_gradient_step(self, loss, weighted, values, present, strategy,
+                            adatask, adjust, surgery):
+        """One gradient per task on the shared parameters (AdaTask, HTL, surgery)."""
         shared = self._shared_params()
         ids = {id(p) for p in shared}
         specific = [
@@ -664,6 +702,7 @@ class MultiTaskNet(NeuralNet):
                 [torch.zeros_like(p) if g is None else g for p, g in zip(shared, grads)]
             )
         stacked = [torch.stack(gs) for gs in zip(*per_task)]
+        average_gradients(self, stacked)
         if adjust:
             stacked = htl_adjust_gradients(
                 stacked,
@@ -674,18 +713,17 @@ class MultiTaskNet(NeuralNet):
                 norm=self.adjust_norm,
             )
         if surgery:
-            stacked = strategy.adjust(stacked, losses.detach(), present)
+            stacked = strategy.adjust(stacked, values, present)
         if specific:
-            loss.backward(inputs=specific)
+            backward(self, loss, inputs=specific)
+            average_gradients(self, [p.grad for p in specific])
         for p, g in zip(shared, stacked):
             p.grad = g.sum(0)
         if adatask:
-            self.optimizer_.set_task_gradients(shared, stacked)
-        return {"loss": loss, "y_pred": y_pred}
+            unwrap_optimizer(self.optimizer_).set_task_gradients(shared, stacked)
 
-    def _record_task_losses(self, losses, y_true):
+    def _record_task_losses(self, losses, counts):
         """Sum each task's loss over the epoch, weighted by its labelled rows."""
-        counts = (~torch.isnan(y_true)).sum(0).to(losses.dtype)
         sums = getattr(self, "_epoch_loss_sums", None)
         if sums is None or sums[0].shape != losses.shape:
             sums = (torch.zeros_like(losses), torch.zeros_like(losses))
@@ -740,11 +778,10 @@ class MultiTaskNet(NeuralNet):
         Yt = fit_encode_targets(tasks, yf, standardize=self.standardize_targets)
         strategy = self._check_params(len(tasks))
         adatask = isinstance(self.optimizer, type) and issubclass(self.optimizer, _AdaTaskBase)
-        refuse_under_accelerator(self, (
-            "an AdaTask optimizer" if adatask
-            else "gradient_adjustment='htl'" if self.gradient_adjustment == "htl"
-            else f"loss_weighting={self.loss_weighting!r}" if strategy is not None
-            else None))
+        if adatask or self.gradient_adjustment == "htl" or (
+            strategy is not None and strategy.needs_task_gradients
+        ):
+            refuse_per_task_gradients(self)
         self.tasks_ = tasks
         previous = getattr(self, "loss_weighting_", None)
         if self.warm_start and getattr(self, "initialized_", False) and (

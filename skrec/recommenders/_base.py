@@ -37,9 +37,12 @@ from skrec.recommenders._evaluation import _target_ranks
 from skrec.recommenders._modules import next_item_loss
 from skrec.sequence import ItemVocabulary, Ragged, check_item_ids, check_sequence_frame
 from skrec.utils._distributed import (
+    OwnTrainingStepMixin,
     accelerator_safe_criterion,
+    backward,
     process_rank,
-    refuse_under_accelerator,
+    process_rng,
+    shard_normalizer,
     unwrap_module,
 )
 from skrec.utils._random import check_generator, seeded_torch
@@ -111,7 +114,7 @@ class _Encoded:
         return self.train.n_sequences
 
 
-class BaseSequentialRecommender(NeuralNet):
+class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
     """Base class of skrec's sequential recommenders (a skorch ``NeuralNet``).
 
     A subclass names its encoder (``module``, a torch module built as
@@ -323,7 +326,6 @@ class BaseSequentialRecommender(NeuralNet):
 
     def _prepare(self, X, y, validation_data, refit):
         self._validate_hyperparameters()
-        refuse_under_accelerator(self, self._accelerate_refusal())
         ragged = check_sequence_frame(X)
         if y is not None:
             ragged = ragged.append(self._check_y(y, len(X)))
@@ -472,17 +474,6 @@ class BaseSequentialRecommender(NeuralNet):
         """The encoder module (unwrapped from DistributedDataParallel)."""
         return unwrap_module(self.module_)
 
-    def _accelerate_refusal(self):
-        """Why this configuration cannot train under AccelerateMixin, or None."""
-        for cls in type(self).__mro__:
-            if cls.__module__.startswith("skorch"):
-                continue  # AccelerateMixin's own step replaces the base one
-            if "train_step_single" in cls.__dict__:
-                if cls is BaseSequentialRecommender:
-                    return None
-                return f"its own training step ({cls.__name__})"
-        return None
-
     def infer(self, x, last_only=False, **fit_params):
         """Hidden states of a batch ``{"input_ids": (batch, length)}``."""
         return self.module_(x["input_ids"].to(self.device), last_only=last_only)
@@ -498,7 +489,7 @@ class BaseSequentialRecommender(NeuralNet):
         cdf = getattr(self, "negative_cdf_", None)
         if self.negative_sampling == "uniform":
             cdf = None
-        neg = sample_negatives(self.rng_, self.n_items_, shape, exclude.cpu().numpy(),
+        neg = sample_negatives(process_rng(self, "rng_"), self.n_items_, shape, exclude.cpu().numpy(),
                                cdf=cdf)
         return torch.from_numpy(neg).to(self.device)
 
@@ -519,8 +510,23 @@ class BaseSequentialRecommender(NeuralNet):
         Xi, yi = batch
         targets = yi["targets"].to(self.device)
         exclude = torch.cat([Xi["input_ids"], yi["targets"][:, -1:]], dim=1)
-        normalizer = yi["expected_targets"] if self.batching == "length" else None
+        normalizer = self._loss_normalizer(yi, targets)
         return {"rec_loss": self._rec_loss(hidden, targets, exclude, normalizer)}
+
+    def _loss_normalizer(self, yi, targets, share=1.0):
+        """Divisor of the batch's summed next-item loss (``None``: the mean).
+
+        With ``batching="length"``, the expected number of targets of the
+        batch (``share`` of its expected positions); otherwise the number of
+        targets. Under several processes, the global count divided by the
+        number of processes (see ``skrec.utils._distributed``).
+        """
+        count = yi["expected_targets"] * share if self.batching == "length" else None
+        if process_rank(self)[1] == 1:
+            return count
+        if count is None:
+            count = int((targets > 0).sum())
+        return max(shard_normalizer(self, count), 1e-12)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Total training loss (``y_pred`` are hidden states of batch ``X``)."""
@@ -533,7 +539,7 @@ class BaseSequentialRecommender(NeuralNet):
         hidden = self.infer(Xi)
         losses = self.compute_losses(batch, hidden)
         loss = sum(losses.values())
-        loss.backward()
+        backward(self, loss)
         if len(losses) > 1:
             for name, value in losses.items():
                 self.history.record_batch(name, value.item())

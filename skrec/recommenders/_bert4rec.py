@@ -15,6 +15,7 @@ from skrec.recommenders._sasrec import (
     TRANSFORMER_PARAMS,
     check_heads,
 )
+from skrec.utils._distributed import backward, process_rng
 
 __all__ = ["BERT4Rec", "BERT4RecModule"]
 
@@ -210,7 +211,8 @@ class BERT4Rec(BaseSequentialRecommender):
         ``targets`` holds the original item at masked positions, 0 elsewhere.
         """
         real = windows > 0
-        draw = torch.from_numpy(self.rng_.random(tuple(windows.shape)) < self.mask_prob)
+        rng = process_rng(self, "rng_")
+        draw = torch.from_numpy(rng.random(tuple(windows.shape)) < self.mask_prob)
         masked = draw & real
         # A row with nothing masked masks its last item.
         none = ~masked.any(1)
@@ -228,13 +230,12 @@ class BERT4Rec(BaseSequentialRecommender):
         windows = windows[:, -self.max_seq_length:]
         inputs, targets = self._cloze(windows)
         hidden = self.module_(inputs.to(self.device))
-        normalizer = None
-        if self.batching == "length":
-            # Expected masked positions of a batch: every position weighs
-            # alike whatever the batch's length (as SASRec's next-item loss).
-            normalizer = yi["expected_targets"] * self.mask_prob
+        # With batching="length", the expected masked positions of a batch:
+        # every position weighs alike whatever the batch's length (as
+        # SASRec's next-item loss).
+        normalizer = self._loss_normalizer(yi, targets, share=self.mask_prob)
         loss = self._rec_loss(hidden, targets.to(self.device), windows, normalizer)
-        loss.backward()
+        backward(self, loss)
         return {"loss": loss, "y_pred": hidden}
 
 

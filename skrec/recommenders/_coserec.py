@@ -21,6 +21,7 @@ from skrec.losses import info_nce
 from skrec.recommenders._modules import sequence_representation
 from skrec.recommenders._sasrec import SASRec
 from skrec.sequence import to_padded
+from skrec.utils._distributed import backward, gather_rows, process_rng
 from skrec.utils._random import check_generator
 
 __all__ = ["ContrastiveMixin", "CoSeRec", "TiCoSeRec", "CL4SRec"]
@@ -273,7 +274,8 @@ class ContrastiveMixin:
             Left-padded views, view after view (most recent items kept).
         """
         views = [
-            self.augmenter_.augment(sequences, self.augment_rng_, check_input=False)
+            self.augmenter_.augment(sequences, process_rng(self, "augment_rng_"),
+                                    check_input=False)
             for _ in range(self.n_views)
         ]
         if width is None:
@@ -283,8 +285,13 @@ class ContrastiveMixin:
         return torch.from_numpy(np.concatenate([to_padded(v, width) for v in views]))
 
     def contrastive_loss(self, z):
-        """InfoNCE of the views' representations ``z``, (n_views * batch, dim)."""
+        """InfoNCE of the views' representations ``z``, (n_views * batch, dim).
+
+        Under several processes, the other rows of the whole global batch are
+        the negatives (the views of every process are gathered).
+        """
         z = z.view(self.n_views, -1, z.shape[-1])
+        z = gather_rows(self, z.transpose(0, 1)).transpose(0, 1)
         pairs = list(itertools.combinations(range(self.n_views), 2))
         return sum(info_nce(z[i], z[j], self.temperature) for i, j in pairs) / len(pairs)
 
@@ -328,7 +335,7 @@ class ContrastiveMixin:
         )
         losses["cl_loss"] = self.cf_weight * self.contrastive_loss(z)
         loss = sum(losses.values())
-        loss.backward()
+        backward(self, loss)
         for name, value in losses.items():
             self.history.record_batch(name, value.item())
         return {"loss": loss, "y_pred": hidden}

@@ -25,8 +25,12 @@ from skrec.losses._conr import ConRLoss, _check_conr_params
 from skrec.losses._imbalanced_regression import RankSimLoss
 from skrec.metrics._regression import _check_target
 from skrec.utils._distributed import (
+    OwnTrainingStepMixin,
     accelerator_safe_criterion,
-    refuse_under_accelerator,
+    all_reduce_sum,
+    backward,
+    gather_rows,
+    unwrap_module,
 )
 from skrec.utils._random import seeded_torch, torch_seed
 
@@ -151,7 +155,7 @@ def _split_output(output):
     )
 
 
-class ConRRegressor(NeuralNetRegressor):
+class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
     """Neural regressor trained with the ConR contrastive regulariser.
 
     A skorch :class:`~skorch.regressor.NeuralNetRegressor` whose module returns
@@ -409,10 +413,13 @@ class ConRRegressor(NeuralNetRegressor):
             fds.accumulate(features, y_true)
             if fds.active:
                 features = fds.smooth(features, y_true)
-                prediction = self.module_.head(features)
+                prediction = unwrap_module(self.module_).head(features)
         loss = self._regression_loss(prediction, y_true, weight)
+        # The pairwise terms see the rows of every process (data-parallel
+        # training), as one process would see the whole global batch.
         if self.ranksim_weight > 0:
-            ranksim = RankSimLoss(self.ranksim_lambda)(features, y_true)
+            ranksim = RankSimLoss(self.ranksim_lambda)(
+                *gather_rows(self, features, y_true))
             loss = loss + self.ranksim_weight * ranksim
             self.history.record_batch("train_ranksim", ranksim.item())
         conr_value = 0.0
@@ -424,10 +431,11 @@ class ConRRegressor(NeuralNetRegressor):
             if weight is not None:
                 w = to_tensor(weight, device=self.device).reshape(-1)
                 w2 = torch.cat([w, w])
-            conr = self.conr_criterion_(view_features, y2, view_pred.reshape(-1), w2)
+            conr = self.conr_criterion_(
+                *gather_rows(self, view_features, y2, view_pred.reshape(-1), w2))
             loss = loss + self.conr_weight * conr
             conr_value = conr.item()
-        loss.backward()
+        backward(self, loss)
         self.history.record_batch("train_conr", conr_value)
         return {"loss": loss, "y_pred": prediction}
 
@@ -518,10 +526,6 @@ class ConRRegressor(NeuralNetRegressor):
         self : ConRRegressor
         """
         self._validate_conr_params()
-        refuse_under_accelerator(self, (
-            "the ConR term (conr_weight > 0)" if self.conr_weight > 0
-            else "RankSim" if self.ranksim_weight > 0
-            else "FDS" if self.fds is not None else None))
         warm = self.warm_start and self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=not warm)
         with seeded_torch(torch_seed(self.random_state), self.device):
@@ -542,11 +546,11 @@ class ConRRegressor(NeuralNetRegressor):
 
         if not isinstance(self.fds, FDS):
             raise TypeError(f"fds must be None or an FDS instance; got {self.fds!r}.")
-        head = getattr(self.module_, "head", None)
+        head = getattr(unwrap_module(self.module_), "head", None)
         if not callable(head):
             raise TypeError(
                 "fds needs a module with a `head` mapping features to the prediction "
-                f"(as ConRMLP); {type(self.module_).__name__} has none."
+                f"(as ConRMLP); {type(unwrap_module(self.module_)).__name__} has none."
             )
         with torch.no_grad():
             features, _ = _split_output(self.module_(
@@ -557,7 +561,8 @@ class ConRRegressor(NeuralNetRegressor):
         """Fold the epoch's features into the FDS statistics (when ``fds``)."""
         super().on_epoch_end(net, **kwargs)
         if getattr(self, "fds_", None) is not None:
-            self.fds_.epoch_end()
+            # every process folds the statistics of all the epoch's rows
+            self.fds_.epoch_end(reduce=lambda t: all_reduce_sum(self, t))
 
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.

@@ -149,8 +149,19 @@ class FDS(BaseEstimator):
         out = (features - m1) * ratio.sqrt() + m2
         return torch.where(valid, out, features)
 
-    def epoch_end(self):
-        """Fold the epoch's statistics into the running ones, then smooth them."""
+    def epoch_end(self, reduce=None):
+        """Fold the epoch's statistics into the running ones, then smooth them.
+
+        Parameters
+        ----------
+        reduce : callable or None, default=None
+            Applied to each of the epoch's per-bin sums (features, squares,
+            counts) before they are folded in; in data-parallel training, the
+            sum over the processes.
+        """
+        if reduce is not None:
+            self._sum, self._sq, self._count = (
+                reduce(self._sum), reduce(self._sq), reduce(self._count))
         seen = self._count > 0
         count = self._count.clamp_min(1)[:, None]
         mean = self._sum / count
