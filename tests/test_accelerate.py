@@ -23,7 +23,7 @@ from skrec.multitask import MultiTaskNet  # noqa: E402
 from skrec.optim import AdaTaskAdam  # noqa: E402
 from skrec.recommenders import BERT4Rec, CoSeRec, SASRec  # noqa: E402
 from skrec.regression import FDS, ConRRegressor  # noqa: E402
-from skrec.sequence import Ragged  # noqa: E402
+from skrec.sequence import Ragged, make_sequence_frame  # noqa: E402
 from skrec.utils._distributed import gather_rows  # noqa: E402
 
 from .recommenders._synthetic import cyclic_frame  # noqa: E402
@@ -78,15 +78,22 @@ def _identity(x):
 
 
 class _RowCounter(Callback):
-    """Rows of the training batches this process saw."""
+    """Rows of the training batches this process saw (and, for sequences,
+    which: the items of every row, per epoch)."""
 
     def on_train_begin(self, net, **kwargs):
         self.rows = 0
+        self.epochs = []
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.epochs.append([])
 
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
         if training:
             X = batch[0]
             self.rows += len(X["input_ids"] if isinstance(X, dict) else X)
+            if isinstance(X, dict):
+                self.epochs[-1] += [tuple(r[r > 0].tolist()) for r in X["input_ids"]]
 
 
 class AccSASRec(AccelerateMixin, SASRec):
@@ -111,6 +118,15 @@ class AccConR(AccelerateMixin, ConRRegressor):
 
 def _seq_data():
     return cyclic_frame(256, seed=0, min_len=3, max_len=8)
+
+
+def _random_rows():
+    """Rows of random items from 30: distinct rows (the items of a row say
+    which row it is), and negatives often drawn again (they hit the row's
+    items), so that processes use different amounts of randomness."""
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(1, 31, n) for n in rng.integers(4, 9, 256)]
+    return make_sequence_frame(seqs, [np.arange(len(s)) for s in seqs])
 
 
 def _mtl_data(missing=False):
@@ -175,6 +191,12 @@ def _worker(rank, port, out_dir):
     cos = AccCoSeRec(accelerator=accelerator, **COS).fit(X, y)
     bert = AccBERT4Rec(accelerator=accelerator, mask_prob=0.3,
                        **{**SAS, "loss": "bce"}).fit(X, y)
+    # sampled negatives come from each process's own generator: the shared
+    # one stays in step, so that a later call still splits the same batches
+    bce = AccSASRec(accelerator=accelerator, callbacks=[("rows", _RowCounter())],
+                    **{**SAS, "loss": "bce"}).fit(_random_rows())
+    bce.partial_fit(_random_rows())
+    out["bce_rows"] = dict(bce.callbacks_)["rows"].epochs
     out["rows"] = {"sas": dict(sas.callbacks_)["rows"].rows}
     out["sas"] = sas.module_.state_dict()
     out["rec"] = sas.recommend(X.iloc[:20], k=3)
@@ -253,6 +275,13 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
         else:
             torch.testing.assert_close(b, a)
     assert all(term > 0 for term in got[0]["conr_terms"])
+    # with sampled negatives the processes still split the same batches in a
+    # second call: every epoch, together, they see every training row once
+    rows = sorted(tuple(r[:-1].tolist()) for r in _random_rows()["items"])
+    assert len(set(rows)) == 256
+    assert len(got[0]["bce_rows"]) == 2
+    for a, b in zip(got[0]["bce_rows"], got[1]["bce_rows"]):
+        assert sorted(a + b) == rows
 
 
 def test_per_task_gradients_refuse_loss_scaling_they_cannot_see():
