@@ -189,6 +189,10 @@ def _worker(rank, port, out_dir):
     X, y = _seq_data()
     sas = AccSASRec(accelerator=accelerator, callbacks=counter, **SAS).fit(X, y)
     cos = AccCoSeRec(accelerator=accelerator, **COS).fit(X, y)
+    # views encoded in a second forward pass (flattened representation)
+    flat = AccCoSeRec(accelerator=accelerator, cl_representation="flatten",
+                      **COS).fit(X, y)
+    out["flat"] = flat.module_.state_dict()
     bert = AccBERT4Rec(accelerator=accelerator, mask_prob=0.3,
                        **{**SAS, "loss": "bce"}).fit(X, y)
     # sampled negatives come from each process's own generator: the shared
@@ -259,6 +263,8 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     cos = CoSeRec(**COS).fit(X, y)
     assert got[0]["cl_loss"] > 0
     _assert_same(got[0]["cos"], cos.module_.state_dict(), "CoSeRec")
+    flat = CoSeRec(cl_representation="flatten", **COS).fit(X, y)
+    _assert_same(got[0]["flat"], flat.module_.state_dict(), "CoSeRec, flatten")
     for name in MTL_VARIANTS:
         mtl = _mtl_fit(MultiTaskNet, name)
         _assert_same(got[0][name], mtl.module_.state_dict(), f"MultiTaskNet {name}")

@@ -93,3 +93,31 @@ def test_grid_search_on_ray_equals_single_process(ray_backend):
         mean = local.cv_results_[key]
         # the scores vary over the grid: mixed-up candidates would show
         assert np.ptp(mean) > 0, name
+
+
+def test_recommend_partitions_in_ray_data_groups_equals_one_process(ray_backend):
+    # The user-guide snippet: Ray Data hands recommend_partitions the rows of
+    # whole users (one group at a time); the union equals one process.
+    pytest.importorskip("ray.data")
+    import pandas as pd
+
+    from skrec.preprocessing import SequenceEncoder
+    from skrec.recommenders import SASRec, recommend_partitions
+
+    from .test_dask import _log
+
+    log = _log()
+    encoder = SequenceEncoder(handle_unknown="drop")
+    X = encoder.fit_transform(log)
+    model = SASRec(hidden_size=16, n_heads=2, inner_size=16, n_layers=1,
+                   max_seq_length=10, max_epochs=3, train_split=None, verbose=0,
+                   random_state=0).fit(X)
+    expected = recommend_partitions(model, log, k=5, encoder=encoder)
+    ds = ray.data.from_pandas(log).groupby("user_id").map_groups(
+        lambda batch: recommend_partitions(model, batch, k=5, encoder=encoder),
+        batch_format="pandas")
+    got = pd.concat(list(ds.iter_batches(batch_format="pandas", batch_size=None)))
+    key = ["user_id", "rank"]
+    got = got.sort_values(key).reset_index(drop=True)
+    expected = expected.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
