@@ -303,6 +303,18 @@ def test_per_task_gradients_refuse_loss_scaling_they_cannot_see():
     assert np.isfinite(net.history[-1, "train_loss"])
 
 
+def test_tensors_follow_the_accelerator_when_device_is_none():
+    from accelerate import Accelerator
+
+    accelerator = Accelerator(cpu=True)
+    # AccelerateMixin's default device=None: the accelerator places the module
+    assert AccSASRec(accelerator=accelerator).device is None
+    for cls in (AccSASRec, AccMultiTaskNet, AccConR):
+        assert cls(accelerator=accelerator)._device == accelerator.device
+    assert AccSASRec(accelerator=accelerator, device="cpu")._device == "cpu"
+    assert SASRec(device="meta")._device == "meta"
+
+
 def test_accelerated_classes_keep_the_skrec_training_step():
     # AccelerateMixin's generic step (infer + get_loss + backward) would drop
     # the views, masks and per-task gradients

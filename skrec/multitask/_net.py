@@ -35,7 +35,7 @@ from skrec.multitask._tasks import (
 from skrec.multitask._weighting import check_loss_weighting
 from skrec.optim import _AdaTaskBase
 from skrec.utils._distributed import (
-    OwnTrainingStepMixin,
+    AccelerateSupportMixin,
     accelerator_safe_criterion,
     all_reduce_sum,
     average_gradients,
@@ -115,7 +115,7 @@ def _has_classification_task(net):
     return kinds is None or any(k != "regression" for k in kinds)
 
 
-class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
+class MultiTaskNet(AccelerateSupportMixin, NeuralNet):
     """Multi-task network for tabular X and several (hybrid) targets.
 
     One estimator fits every target of ``y`` (one column per task): binary
@@ -496,7 +496,7 @@ class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
             raise ValueError(
                 f"task_weights must be finite and non-negative, got {vals}."
             )
-        return torch.tensor(vals, dtype=torch.float32, device=self.device)
+        return torch.tensor(vals, dtype=torch.float32, device=self._device)
 
     # ------------------------------------------------------------------ #
     # data
@@ -559,6 +559,11 @@ class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
         kwargs.update(self.get_params_for("criterion"))
         self.criterion_ = accelerator_safe_criterion(self, self.criterion(**kwargs))
         return self
+
+    def infer(self, x, **fit_params):
+        # skorch moves x to ``device``; under an accelerator with
+        # device=None, to the accelerator's device
+        return super().infer(to_tensor(x, device=self._device), **fit_params)
 
     def _shared_params(self):
         getter = getattr(unwrap_module(self.module_), "shared_parameters", None)
@@ -635,7 +640,7 @@ class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
         )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        y_true = to_tensor(y_true, device=self.device)
+        y_true = to_tensor(y_true, device=self._device)
         return (self.task_weights_ * self.criterion_(y_pred, y_true)).sum()
 
     def train_step_single(self, batch, **fit_params):
@@ -649,7 +654,7 @@ class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
         # Per-task gradients are averaged over the processes here, not by DDP.
         with sync_context(self, sync=not per_task):
             y_pred = self.infer(Xi, **fit_params)
-            y_true = to_tensor(yi, device=self.device)
+            y_true = to_tensor(yi, device=self._device)
             counts = (~torch.isnan(y_true)).sum(0)
             losses, values, counts = self._global_task_losses(
                 self.criterion_(y_pred, y_true), counts)
@@ -791,7 +796,7 @@ class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
             # existing optimizer updates)
             strategy = previous
         elif strategy is not None:
-            strategy.start([t.kind for t in tasks], self.device,
+            strategy.start([t.kind for t in tasks], self._device,
                            check_generator(self.random_state))
         self.loss_weighting_ = strategy
         self.task_names_ = [t.name for t in tasks]
@@ -806,7 +811,7 @@ class MultiTaskNet(OwnTrainingStepMixin, NeuralNet):
     def _fit_encoded(self, method, Xt, Yt, **fit_params):
         self._encoded_call = True
         try:
-            with seeded_torch(torch_seed(self.random_state), self.device):
+            with seeded_torch(torch_seed(self.random_state), self._device):
                 return method(Xt, Yt, **fit_params)
         finally:
             del self._encoded_call

@@ -37,7 +37,7 @@ from skrec.recommenders._evaluation import _target_ranks
 from skrec.recommenders._modules import next_item_loss
 from skrec.sequence import ItemVocabulary, Ragged, check_item_ids, check_sequence_frame
 from skrec.utils._distributed import (
-    OwnTrainingStepMixin,
+    AccelerateSupportMixin,
     accelerator_safe_criterion,
     backward,
     process_rank,
@@ -114,7 +114,7 @@ class _Encoded:
         return self.train.n_sequences
 
 
-class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
+class BaseSequentialRecommender(AccelerateSupportMixin, NeuralNet):
     """Base class of skrec's sequential recommenders (a skorch ``NeuralNet``).
 
     A subclass names its encoder (``module``, a torch module built as
@@ -378,7 +378,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
         """
         refit = not (self.warm_start and self.initialized_)
         data = self._prepare(X, y, validation_data, refit=refit)
-        with seeded_torch(self._torch_seed(), self.device):
+        with seeded_torch(self._torch_seed(), self._device):
             if refit:
                 self.initialize()
             NeuralNet.partial_fit(self, data, None, **fit_params)
@@ -387,7 +387,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
     def partial_fit(self, X, y=None, classes=None, validation_data=None, **fit_params):
         """Continue training (initialising on the first call); see :meth:`fit`."""
         data = self._prepare(X, y, validation_data, refit=not self.initialized_)
-        with seeded_torch(self._torch_seed(), self.device):
+        with seeded_torch(self._torch_seed(), self._device):
             NeuralNet.partial_fit(self, data, None, **fit_params)
         return self
 
@@ -476,7 +476,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
 
     def infer(self, x, last_only=False, **fit_params):
         """Hidden states of a batch ``{"input_ids": (batch, length)}``."""
-        return self.module_(x["input_ids"].to(self.device), last_only=last_only)
+        return self.module_(x["input_ids"].to(self._device), last_only=last_only)
 
     def _negatives(self, exclude, shape):
         """Negatives of shape ``shape`` (+ ``n_negatives``), never in ``exclude``.
@@ -491,7 +491,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
             cdf = None
         neg = sample_negatives(process_rng(self, "rng_"), self.n_items_, shape, exclude.cpu().numpy(),
                                cdf=cdf)
-        return torch.from_numpy(neg).to(self.device)
+        return torch.from_numpy(neg).to(self._device)
 
     def _rec_loss(self, hidden, targets, exclude, normalizer):
         """The next-item loss chosen by ``loss`` (targets 0 are not scored)."""
@@ -500,7 +500,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
             negatives = self._negatives(exclude, targets.shape)
         log_q = None
         if self.loss == "sampled_softmax" and self.negative_sampling == "popularity":
-            log_q = self.log_q_.to(self.device)
+            log_q = self.log_q_.to(self._device)
         rec = next_item_loss(self._encoder(), hidden, targets, negatives, kind=self.loss,
                              normalizer=normalizer, log_q=log_q)
         return self.rec_weight * rec
@@ -508,7 +508,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
     def compute_losses(self, batch, hidden):
         """Loss terms of a training batch, ``{name: scalar tensor}``."""
         Xi, yi = batch
-        targets = yi["targets"].to(self.device)
+        targets = yi["targets"].to(self._device)
         exclude = torch.cat([Xi["input_ids"], yi["targets"][:, -1:]], dim=1)
         normalizer = self._loss_normalizer(yi, targets)
         return {"rec_loss": self._rec_loss(hidden, targets, exclude, normalizer)}
@@ -550,7 +550,7 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
         Xi, yi = batch
         with torch.no_grad():
             scores = self._encoder().item_scores(self.infer(Xi, last_only=True)[:, -1])
-            targets = yi["targets"].to(self.device)
+            targets = yi["targets"].to(self._device)
             known = targets > 0
             loss = (
                 F.cross_entropy(scores[known], targets[known] - 1)
@@ -560,8 +560,8 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
             ranks = _target_ranks(
                 scores,
                 targets,
-                yi["seen_rows"].to(self.device),
-                yi["seen_items"].to(self.device),
+                yi["seen_rows"].to(self._device),
+                yi["seen_items"].to(self._device),
             )
         return {"loss": loss, "y_pred": ranks}
 
@@ -591,9 +591,9 @@ class BaseSequentialRecommender(OwnTrainingStepMixin, NeuralNet):
                 yield (
                     yi["index"].numpy(),
                     scores,
-                    yi["targets"].to(self.device),
-                    yi["seen_rows"].to(self.device),
-                    yi["seen_items"].to(self.device),
+                    yi["targets"].to(self._device),
+                    yi["seen_rows"].to(self._device),
+                    yi["seen_items"].to(self._device),
                 )
 
     def _n_columns(self):

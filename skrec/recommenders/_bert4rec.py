@@ -199,7 +199,7 @@ class BERT4Rec(BaseSequentialRecommender):
         """Hidden states of ``{"input_ids": (batch, width)}`` with a mask token
         appended (the oldest column is dropped when the row would exceed
         ``max_seq_length``); the last position is the mask's."""
-        ids = x["input_ids"].to(self.device)
+        ids = x["input_ids"].to(self._device)
         mask = torch.full((ids.shape[0], 1), self._encoder().mask_token,
                           dtype=ids.dtype, device=ids.device)
         ids = torch.cat([ids, mask], dim=1)[:, -self.max_seq_length:]
@@ -229,12 +229,12 @@ class BERT4Rec(BaseSequentialRecommender):
         windows = torch.cat([Xi["input_ids"], yi["targets"][:, -1:]], dim=1)
         windows = windows[:, -self.max_seq_length:]
         inputs, targets = self._cloze(windows)
-        hidden = self.module_(inputs.to(self.device))
+        hidden = self.module_(inputs.to(self._device))
         # With batching="length", the expected masked positions of a batch:
         # every position weighs alike whatever the batch's length (as
         # SASRec's next-item loss).
         normalizer = self._loss_normalizer(yi, targets, share=self.mask_prob)
-        loss = self._rec_loss(hidden, targets.to(self.device), windows, normalizer)
+        loss = self._rec_loss(hidden, targets.to(self._device), windows, normalizer)
         backward(self, loss)
         return {"loss": loss, "y_pred": hidden}
 

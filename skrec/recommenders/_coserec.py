@@ -306,11 +306,11 @@ class ContrastiveMixin:
         inputs = Xi["input_ids"]
         if self.cl_representation == "flatten":
             hidden = self.infer(Xi)
-            return hidden, self.module_(views.to(self.device), padding_outputs=True)
+            return hidden, self.module_(views.to(self._device), padding_outputs=True)
         width = max(inputs.shape[1], views.shape[1])
         joint = torch.cat([F.pad(inputs, (width - inputs.shape[1], 0)),
                            F.pad(views, (width - views.shape[1], 0))])
-        out = self.module_(joint.to(self.device))
+        out = self.module_(joint.to(self._device))
         b = inputs.shape[0]
         return out[:b, width - inputs.shape[1]:], out[b:, width - views.shape[1]:]
 
@@ -331,7 +331,7 @@ class ContrastiveMixin:
         hidden, view_hidden = self._encode_with_views(Xi, views)
         losses = self.compute_losses(batch, hidden)
         z = sequence_representation(
-            view_hidden, views.to(self.device), self.cl_representation
+            view_hidden, views.to(self._device), self.cl_representation
         )
         losses["cl_loss"] = self.cf_weight * self.contrastive_loss(z)
         loss = sum(losses.values())

@@ -25,7 +25,7 @@ from skrec.losses._conr import ConRLoss, _check_conr_params
 from skrec.losses._imbalanced_regression import RankSimLoss
 from skrec.metrics._regression import _check_target
 from skrec.utils._distributed import (
-    OwnTrainingStepMixin,
+    AccelerateSupportMixin,
     accelerator_safe_criterion,
     all_reduce_sum,
     backward,
@@ -155,7 +155,7 @@ def _split_output(output):
     )
 
 
-class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
+class ConRRegressor(AccelerateSupportMixin, NeuralNetRegressor):
     """Neural regressor trained with the ConR contrastive regulariser.
 
     A skorch :class:`~skorch.regressor.NeuralNetRegressor` whose module returns
@@ -357,11 +357,11 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
         """Forward one batch; the sample weights travelling with ``x`` are dropped."""
         if isinstance(x, Mapping):
             x = x["X"]
-        x = to_tensor(x, device=self.device)
+        x = to_tensor(x, device=self._device)
         return self.module_(x, **fit_params)
 
     def _regression_loss(self, prediction, y_true, weight):
-        y_true = to_tensor(y_true, device=self.device)
+        y_true = to_tensor(y_true, device=self._device)
         if weight is None:
             return self.criterion_(prediction, y_true)
         crit = self.criterion_
@@ -377,7 +377,7 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
         finally:
             crit.reduction = old
         per_sample = per_sample.reshape(per_sample.shape[0], -1).mean(1)
-        weight = to_tensor(weight, device=self.device).reshape(-1).to(per_sample.dtype)
+        weight = to_tensor(weight, device=self._device).reshape(-1).to(per_sample.dtype)
         return (per_sample * weight).mean()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -405,8 +405,8 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
         if isinstance(Xi, Mapping):
             weight = Xi.get("sample_weight")
             Xi = Xi["X"]
-        x = to_tensor(Xi, device=self.device)
-        y_true = to_tensor(yi, device=self.device)
+        x = to_tensor(Xi, device=self._device)
+        y_true = to_tensor(yi, device=self._device)
         features, prediction = _split_output(self.module_(x, **fit_params))
         fds = getattr(self, "fds_", None)
         if fds is not None:
@@ -429,7 +429,7 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
             y2 = torch.cat([y_true, y_true]).reshape(-1)
             w2 = None
             if weight is not None:
-                w = to_tensor(weight, device=self.device).reshape(-1)
+                w = to_tensor(weight, device=self._device).reshape(-1)
                 w2 = torch.cat([w, w])
             conr = self.conr_criterion_(
                 *gather_rows(self, view_features, y2, view_pred.reshape(-1), w2))
@@ -528,7 +528,7 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
         self._validate_conr_params()
         warm = self.warm_start and self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=not warm)
-        with seeded_torch(torch_seed(self.random_state), self.device):
+        with seeded_torch(torch_seed(self.random_state), self._device):
             if not warm:
                 self.initialize()
                 self._start_fds(y32)
@@ -554,8 +554,8 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
             )
         with torch.no_grad():
             features, _ = _split_output(self.module_(
-                torch.zeros(1, self.n_features_in_, device=self.device)))
-        self.fds_ = clone(self.fds).start(np.asarray(y), features.shape[-1], self.device)
+                torch.zeros(1, self.n_features_in_, device=self._device)))
+        self.fds_ = clone(self.fds).start(np.asarray(y), features.shape[-1], self._device)
 
     def on_epoch_end(self, net, **kwargs):
         """Fold the epoch's features into the FDS statistics (when ``fds``)."""
@@ -578,7 +578,7 @@ class ConRRegressor(OwnTrainingStepMixin, NeuralNetRegressor):
         first = not self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=first)
         seed = torch_seed(self.random_state) if first else None
-        with seeded_torch(seed, self.device):
+        with seeded_torch(seed, self._device):
             NeuralNetRegressor.partial_fit(self, data, y32, **fit_params)
         return self
 

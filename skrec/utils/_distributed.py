@@ -4,7 +4,7 @@ skorch's ``AccelerateMixin`` (Hugging Face accelerate) wraps the module in
 ``DistributedDataParallel`` (DDP) when several processes train, and replaces
 a net's ``train_step_single`` by ``infer`` + ``get_loss`` +
 ``accelerator.backward``. skrec's training steps do more than that (augmented
-views, cloze masks, per-task gradients), so :class:`OwnTrainingStepMixin`
+views, cloze masks, per-task gradients), so :class:`AccelerateSupportMixin`
 keeps them, and they send every backward pass through :func:`backward` (the
 accelerator's when there is one).
 
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 __all__ = [
-    "OwnTrainingStepMixin",
+    "AccelerateSupportMixin",
     "accelerator_safe_criterion",
     "all_reduce_sum",
     "average_gradients",
@@ -94,7 +94,8 @@ def global_count(net, count):
     """A count (number of rows or targets) summed over the processes."""
     if not _distributed(net):
         return float(count)
-    t = torch.tensor([float(count)], dtype=torch.float64)
+    # on the accelerator's device: NCCL reduces only GPU tensors
+    t = torch.tensor([float(count)], dtype=torch.float64, device=net.accelerator.device)
     torch.distributed.all_reduce(t)
     return float(t[0])
 
@@ -149,8 +150,8 @@ def gather_rows(net, *tensors):
     rank, world = process_rank(net)
     if world == 1:
         return tensors if len(tensors) > 1 else tensors[0]
-    n = next(t for t in tensors if t is not None).shape[0]
-    sizes = torch.tensor([n], dtype=torch.int64)
+    first = next(t for t in tensors if t is not None)
+    sizes = torch.tensor([first.shape[0]], dtype=torch.int64, device=first.device)
     all_sizes = [torch.zeros_like(sizes) for _ in range(world)]
     torch.distributed.all_gather(all_sizes, sizes)
     sizes = [int(s[0]) for s in all_sizes]
@@ -213,8 +214,8 @@ def _is_generic_accelerated_step(klass):
     return klass.__module__.startswith("skorch")
 
 
-class OwnTrainingStepMixin:
-    """Keep a skrec net's training step under skorch's ``AccelerateMixin``.
+class AccelerateSupportMixin:
+    """What a skrec net needs to train under skorch's ``AccelerateMixin``.
 
     ``class Net(AccelerateMixin, SASRec)`` would otherwise train with the
     mixin's generic step (``infer`` + ``get_loss`` + one backward pass),
@@ -224,7 +225,18 @@ class OwnTrainingStepMixin:
     steps send their backward passes through the accelerator
     (:func:`backward`). A class that defines ``train_step_single`` itself is
     left alone.
+
+    ``_device`` is where a net puts its tensors: ``device``, or the
+    accelerator's device when ``device`` is None (the mixin's default: the
+    accelerator places the module, and skrec's own batches follow it).
     """
+
+    @property
+    def _device(self):
+        accelerator = getattr(self, "accelerator", None)
+        if self.device is None and accelerator is not None:
+            return accelerator.device
+        return self.device
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
