@@ -139,18 +139,26 @@ def _log(n_users=60, seed=0):
     return log.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # shuffled rows
 
 
-def test_recommend_partitions_on_a_cluster_equals_one_process(client):
-    import dask.dataframe as dd
-
+def _fitted_sasrec(log):
+    """(encoder, sequence frame, SASRec fitted on it) of an interaction log."""
     from skrec.preprocessing import SequenceEncoder
-    from skrec.recommenders import SASRec, recommend_partitions
+    from skrec.recommenders import SASRec
 
-    log = _log()
     encoder = SequenceEncoder(handle_unknown="drop")
     X = encoder.fit_transform(log)
     model = SASRec(hidden_size=16, n_heads=2, inner_size=16, n_layers=1,
                    max_seq_length=10, max_epochs=3, train_split=None, verbose=0,
                    random_state=0).fit(X)
+    return encoder, X, model
+
+
+def test_recommend_partitions_on_a_cluster_equals_one_process(client):
+    import dask.dataframe as dd
+
+    from skrec.recommenders import recommend_partitions
+
+    log = _log()
+    encoder, X, model = _fitted_sasrec(log)
     expected = recommend_partitions(model, log, k=5, encoder=encoder)
     # the same as recommend on the whole frame, in the log's ids
     top = encoder.inverse_transform(model.recommend(X, k=5))

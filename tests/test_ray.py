@@ -101,17 +101,12 @@ def test_recommend_partitions_in_ray_data_groups_equals_one_process(ray_backend)
     pytest.importorskip("ray.data")
     import pandas as pd
 
-    from skrec.preprocessing import SequenceEncoder
-    from skrec.recommenders import SASRec, recommend_partitions
+    from skrec.recommenders import recommend_partitions
 
-    from .test_dask import _log
+    from .test_dask import _fitted_sasrec, _log
 
     log = _log()
-    encoder = SequenceEncoder(handle_unknown="drop")
-    X = encoder.fit_transform(log)
-    model = SASRec(hidden_size=16, n_heads=2, inner_size=16, n_layers=1,
-                   max_seq_length=10, max_epochs=3, train_split=None, verbose=0,
-                   random_state=0).fit(X)
+    encoder, X, model = _fitted_sasrec(log)
     expected = recommend_partitions(model, log, k=5, encoder=encoder)
     ds = ray.data.from_pandas(log).groupby("user_id").map_groups(
         lambda batch: recommend_partitions(model, batch, k=5, encoder=encoder),
