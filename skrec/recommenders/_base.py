@@ -489,8 +489,8 @@ class BaseSequentialRecommender(AccelerateSupportMixin, NeuralNet):
         cdf = getattr(self, "negative_cdf_", None)
         if self.negative_sampling == "uniform":
             cdf = None
-        neg = sample_negatives(process_rng(self, "rng_"), self.n_items_, shape, exclude.cpu().numpy(),
-                               cdf=cdf)
+        neg = sample_negatives(process_rng(self, "rng_"), self.n_items_, shape,
+                               exclude.cpu().numpy(), cdf=cdf)
         return torch.from_numpy(neg).to(self._device)
 
     def _rec_loss(self, hidden, targets, exclude, normalizer):
