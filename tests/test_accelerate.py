@@ -120,6 +120,10 @@ def _seq_data():
     return cyclic_frame(256, seed=0, min_len=3, max_len=8)
 
 
+def _odd_data():
+    return cyclic_frame(225, seed=1, min_len=3, max_len=8)
+
+
 def _random_rows():
     """Rows of random items from 30: distinct rows (the items of a row say
     which row it is), and negatives often drawn again (they hit the row's
@@ -193,6 +197,10 @@ def _worker(rank, port, out_dir):
     flat = AccCoSeRec(accelerator=accelerator, cl_representation="flatten",
                       **COS).fit(X, y)
     out["flat"] = flat.module_.state_dict()
+    # 225 rows: the last global batch holds one row, and process 1 trains on
+    # none of it (its step still takes part in the collectives)
+    odd = AccCoSeRec(accelerator=accelerator, **COS).fit(*_odd_data())
+    out["odd"] = odd.module_.state_dict()
     bert = AccBERT4Rec(accelerator=accelerator, mask_prob=0.3,
                        **{**SAS, "loss": "bce"}).fit(X, y)
     # sampled negatives come from each process's own generator: the shared
@@ -265,6 +273,8 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     _assert_same(got[0]["cos"], cos.module_.state_dict(), "CoSeRec")
     flat = CoSeRec(cl_representation="flatten", **COS).fit(X, y)
     _assert_same(got[0]["flat"], flat.module_.state_dict(), "CoSeRec, flatten")
+    odd = CoSeRec(**COS).fit(*_odd_data())
+    _assert_same(got[0]["odd"], odd.module_.state_dict(), "CoSeRec, uneven batches")
     for name in MTL_VARIANTS:
         mtl = _mtl_fit(MultiTaskNet, name)
         _assert_same(got[0][name], mtl.module_.state_dict(), f"MultiTaskNet {name}")

@@ -54,20 +54,22 @@ class _Layout:
 
     def pad(self, x):
         """(n_tokens, d) -> (batch, width, d), zeros at inactive positions."""
+        # explicit last dimension: an empty batch (a process's share of a
+        # small data-parallel batch) has no elements to infer it from
         if self.index is None:
-            return x.view(self.batch, self.width, -1)
+            return x.view(self.batch, self.width, x.shape[-1])
         out = x.new_zeros(self.batch * self.width, x.shape[-1])
-        return out.index_copy(0, self.index, x).view(self.batch, self.width, -1)
+        return out.index_copy(0, self.index, x).view(self.batch, self.width, x.shape[-1])
 
     def pack(self, x):
         """(batch, width, d) -> (n_tokens, d), the active positions."""
-        flat = x.reshape(self.batch * self.width, -1)
+        flat = x.reshape(self.batch * self.width, x.shape[-1])
         return flat if self.index is None else flat.index_select(0, self.index)
 
     def last(self, x):
         """Rows of the packed ``x`` at each sequence's last column."""
         if self.index is None:
-            return x.view(self.batch, self.width, -1)[:, -1]
+            return x.view(self.batch, self.width, x.shape[-1])[:, -1]
         # The last column is always active, so it is the last token of its row.
         ends = torch.searchsorted(
             self.index,

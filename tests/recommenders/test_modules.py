@@ -173,3 +173,24 @@ def test_bce_with_several_negatives_equals_the_sum_by_hand():
     # one negative per position: the (batch, length) form gives the same loss
     one = next_item_loss(m, h, targets, negs[..., 0])
     torch.testing.assert_close(one, next_item_loss(m, h, targets, negs[..., :1]))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"last_only": True}, {"padding_outputs": True}])
+def test_encoders_accept_an_empty_batch(kwargs):
+    # In data-parallel training a process's share of a last batch smaller
+    # than the number of processes is empty; its step still runs.
+    from skrec.recommenders import BERT4RecModule, GRU4RecModule
+
+    for module in (SASRecModule(n_items=5, hidden_size=8, n_heads=2, inner_size=8,
+                                max_seq_length=4),
+                   GRU4RecModule(n_items=5, embedding_size=8, hidden_size=8,
+                                 max_seq_length=4),
+                   BERT4RecModule(n_items=5, hidden_size=8, n_heads=2, inner_size=8,
+                                  max_seq_length=4)):
+        out = module(torch.zeros(0, 3, dtype=torch.long), **kwargs)
+        assert out.shape == (0, 1 if kwargs.get("last_only") else 3, 8)
+        # the step's loss (scores over every item) reaches every parameter,
+        # with a zero gradient: DDP needs a gradient of every parameter
+        (out.sum() + module.item_scores(out.reshape(-1, 8)).sum()).backward()
+        for name, p in module.named_parameters():
+            assert p.grad is not None and not p.grad.any(), name
