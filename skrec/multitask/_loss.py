@@ -44,10 +44,12 @@ class MultiTaskLoss(nn.Module):
             start += dim
             target = y_true[:, j]
             labelled = ~torch.isnan(target)
+            if not bool(labelled.any()):
+                # no label (or no row: a process's empty share of a small
+                # data-parallel batch): zero, still connected to the graph
+                out.append(pred.sum() * 0.0)
+                continue
             if not bool(labelled.all()):
-                if not bool(labelled.any()):
-                    out.append(pred.sum() * 0.0)
-                    continue
                 pred, target = pred[labelled], target[labelled]
             if kind == "binary":
                 out.append(

@@ -94,14 +94,13 @@ class FeatureEmbedding(nn.Module):
         self.out_dim = (len(numeric) + len(cardinalities)) * embedding_dim
 
     def forward(self, X):
-        n = X.shape[0]
+        # flatten(1), not reshape(n, -1): an empty batch (a process's share
+        # of a small data-parallel batch) keeps its width
         num = X.index_select(1, self.numeric_index)
-        parts = [
-            (num.unsqueeze(-1) * self.numeric_weight + self.numeric_bias).reshape(n, -1)
-        ]
+        parts = [(num.unsqueeze(-1) * self.numeric_weight + self.numeric_bias).flatten(1)]
         if self.categorical_index.numel():
             codes = X.index_select(1, self.categorical_index).long() + self.offsets
-            parts.append(self.table(codes).reshape(n, -1))
+            parts.append(self.table(codes).flatten(1))
         return torch.cat(parts, dim=1)
 
 

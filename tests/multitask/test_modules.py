@@ -132,3 +132,13 @@ def test_esmm_chains_probabilities_over_the_entire_space():
     assert net.chained == [0, 1]
     with pytest.raises(ValueError, match="binary"):
         ESMM(3, task_dims=[1, 1], task_kinds=["regression", "binary"])
+
+
+def test_modules_accept_an_empty_batch():
+    # a process's share of a last batch smaller than the number of processes
+    for module in (SharedBottom(n_features=4, task_dims=[1, 1]),
+                   MMoE(n_features=4, task_dims=[1, 1]),
+                   FeatureEmbedding(n_features=5, categorical_features=[4],
+                                    cardinalities=[3], embedding_dim=2)):
+        out = module(torch.zeros(0, 5 if isinstance(module, FeatureEmbedding) else 4))
+        assert out.shape[0] == 0 and out.shape[1] > 0

@@ -192,6 +192,10 @@ def test_masked_loss_equals_the_loss_of_the_labelled_rows():
     assert out[2] == 0
     out[2].backward()
     assert (pred.grad == 0).all()
+    # no row at all (a process's empty share of a data-parallel batch): zeros,
+    # not the NaN of a mean over nothing
+    empty = crit(pred[:0], y[:0])
+    assert empty.shape == (3,) and (empty == 0).all()
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES,
