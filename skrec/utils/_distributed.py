@@ -21,6 +21,7 @@ whole global batch. Three rules, one helper each:
   :func:`average_gradients`.
 """
 
+import contextlib
 import functools
 
 import numpy as np
@@ -198,16 +199,8 @@ def sync_context(net, sync=True):
     """
     accelerator = getattr(net, "accelerator", None)
     if sync or accelerator is None or not _distributed(net):
-        return _nothing()
+        return contextlib.nullcontext()
     return accelerator.no_sync(net.module_)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _is_generic_accelerated_step(klass):
