@@ -96,6 +96,8 @@ class _RowCounter(Callback):
             self.rows += len(X["input_ids"] if isinstance(X, dict) else X)
             if isinstance(X, dict):
                 self.epochs[-1] += [tuple(r[r > 0].tolist()) for r in X["input_ids"]]
+            else:
+                self.epochs[-1] += [tuple(r.tolist()) for r in X]
 
 
 class AccSASRec(AccelerateMixin, SASRec):
@@ -212,6 +214,17 @@ def _worker(rank, port, out_dir):
     bce = AccSASRec(accelerator=accelerator, callbacks=[("rows", _RowCounter())],
                     **{**SAS, "loss": "bce"}).fit(_random_rows())
     bce.partial_fit(_random_rows())
+    # no random_state: process 0's seed is sent to the other process
+    fresh = AccSASRec(accelerator=accelerator, callbacks=[("rows", _RowCounter())],
+                      **{**SAS, "random_state": None}).fit(_random_rows())
+    out["fresh_rows"] = dict(fresh.callbacks_)["rows"].epochs
+    # dropout draws different amounts of torch randomness on shares of
+    # different sizes; the batch order must not follow
+    Xd, yd = _mtl_data()
+    drop = AccMultiTaskNet(accelerator=accelerator, callbacks=[("rows", _RowCounter())],
+                           **{**MTL, "dropout": 0.3, "max_epochs": 3,
+                              "random_state": None}).fit(Xd[:225], yd[:225])
+    out["dropout_rows"] = dict(drop.callbacks_)["rows"].epochs
     out["bce_rows"] = dict(bce.callbacks_)["rows"].epochs
     out["rows"] = {"sas": dict(sas.callbacks_)["rows"].rows}
     out["sas"] = sas.module_.state_dict()
@@ -302,6 +315,16 @@ def test_two_processes_train_like_one_with_the_same_global_batch(tmp_path):
     assert len(got[0]["bce_rows"]) == 2
     for a, b in zip(got[0]["bce_rows"], got[1]["bce_rows"]):
         assert sorted(a + b) == rows
+    # the same without random_state, and for MultiTaskNet with dropout on
+    # uneven shares
+    assert len(got[0]["fresh_rows"]) == 2
+    for a, b in zip(got[0]["fresh_rows"], got[1]["fresh_rows"]):
+        assert sorted(a + b) == rows
+    Xd = _mtl_data()[0][:225]
+    mtl_rows = sorted(tuple(r) for r in Xd.tolist())
+    assert len(got[0]["dropout_rows"]) == 3
+    for a, b in zip(got[0]["dropout_rows"], got[1]["dropout_rows"]):
+        assert sorted(a + b) == mtl_rows
 
 
 def test_per_task_gradients_refuse_loss_scaling_they_cannot_see():

@@ -7,11 +7,11 @@ class _ArrayBatches:
     """Mini-batches sliced from whole tensors (no per-row Python work).
 
     Used instead of a ``DataLoader`` over skorch's per-sample ``Dataset`` when
-    the data are plain arrays; shuffles with torch's global generator (seeded
-    by ``random_state`` in fit).
+    the data are plain arrays; shuffles with ``generator``, or torch's global
+    generator (seeded by ``random_state`` in fit) when it is None.
     """
 
-    def __init__(self, X, y, batch_size, shuffle, rank=0, world=1):
+    def __init__(self, X, y, batch_size, shuffle, rank=0, world=1, generator=None):
         self.X = self._tensor(X)
         self.y = None if y is None else self._tensor(y)
         self.batch_size = len(self.X) if batch_size == -1 else int(batch_size)
@@ -19,6 +19,7 @@ class _ArrayBatches:
         # Several processes (AccelerateMixin): each takes its share of every
         # batch; the permutation is the same in every process (same seed).
         self.rank, self.world = rank, world
+        self.generator = generator
 
     @staticmethod
     def _tensor(a):
@@ -30,7 +31,7 @@ class _ArrayBatches:
 
     def __iter__(self):
         n = len(self.X)
-        order = torch.randperm(n) if self.shuffle else None
+        order = torch.randperm(n, generator=self.generator) if self.shuffle else None
         for start in range(0, n, self.batch_size):
             if order is None:
                 sl = slice(start + self.rank, start + self.batch_size, self.world)

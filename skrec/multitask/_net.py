@@ -42,6 +42,7 @@ from skrec.utils._distributed import (
     backward,
     process_rank,
     refuse_per_task_gradients,
+    shared_random_state,
     sync_context,
     unwrap_module,
     unwrap_optimizer,
@@ -630,13 +631,22 @@ class MultiTaskNet(AccelerateSupportMixin, NeuralNet):
                 kwargs.setdefault("shuffle", True)
             return iterator(dataset, **kwargs)
         rank, world = process_rank(self) if training else (0, 1)
+        # The batch order of every epoch comes from its own generator, seeded
+        # once from torch's (seeded by random_state): it does not depend on
+        # how much randomness dropout drew, which differs between processes
+        # whose shares of a batch differ in size.
+        shuffle = kwargs.get("shuffle", training)
+        generator = None
+        if shuffle:
+            generator = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))
         return _ArrayBatches(
             dataset.X,
             dataset.y,
             kwargs.get("batch_size", self.batch_size),
-            shuffle=kwargs.get("shuffle", training),
+            shuffle=shuffle,
             rank=rank,
             world=world,
+            generator=generator,
         )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -797,7 +807,7 @@ class MultiTaskNet(AccelerateSupportMixin, NeuralNet):
             strategy = previous
         elif strategy is not None:
             strategy.start([t.kind for t in tasks], self._device,
-                           check_generator(self.random_state))
+                           check_generator(shared_random_state(self, self.random_state)))
         self.loss_weighting_ = strategy
         self.task_names_ = [t.name for t in tasks]
         self.y_ndim_ = ndim
@@ -811,7 +821,8 @@ class MultiTaskNet(AccelerateSupportMixin, NeuralNet):
     def _fit_encoded(self, method, Xt, Yt, **fit_params):
         self._encoded_call = True
         try:
-            with seeded_torch(torch_seed(self.random_state), self._device):
+            seed = torch_seed(shared_random_state(self, self.random_state))
+            with seeded_torch(seed, self._device):
                 return method(Xt, Yt, **fit_params)
         finally:
             del self._encoded_call

@@ -43,6 +43,7 @@ from skrec.utils._distributed import (
     process_rank,
     process_rng,
     shard_normalizer,
+    shared_random_state,
     unwrap_module,
 )
 from skrec.utils._random import check_generator, seeded_torch
@@ -332,7 +333,7 @@ class BaseSequentialRecommender(AccelerateSupportMixin, NeuralNet):
         if refit:
             self.items_ = np.unique(ragged.items)
             self.n_items_ = len(self.items_)
-            self.rng_ = check_generator(self.random_state)
+            self.rng_ = check_generator(shared_random_state(self, self.random_state))
         if not (ragged.lengths >= 2).any():
             raise ValueError(
                 "No training pair: every sequence has fewer than 2 items. "

@@ -30,6 +30,7 @@ from skrec.utils._distributed import (
     all_reduce_sum,
     backward,
     gather_rows,
+    shared_random_state,
     unwrap_module,
 )
 from skrec.utils._random import seeded_torch, torch_seed
@@ -528,7 +529,8 @@ class ConRRegressor(AccelerateSupportMixin, NeuralNetRegressor):
         self._validate_conr_params()
         warm = self.warm_start and self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=not warm)
-        with seeded_torch(torch_seed(self.random_state), self._device):
+        seed = torch_seed(shared_random_state(self, self.random_state))
+        with seeded_torch(seed, self._device):
             if not warm:
                 self.initialize()
                 self._start_fds(y32)
@@ -577,7 +579,7 @@ class ConRRegressor(AccelerateSupportMixin, NeuralNetRegressor):
         self._validate_conr_params()
         first = not self.initialized_
         data, y32 = self._prepare_data(X, y, sample_weight, reset=first)
-        seed = torch_seed(self.random_state) if first else None
+        seed = torch_seed(shared_random_state(self, self.random_state)) if first else None
         with seeded_torch(seed, self._device):
             NeuralNetRegressor.partial_fit(self, data, y32, **fit_params)
         return self

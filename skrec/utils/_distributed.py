@@ -39,6 +39,7 @@ __all__ = [
     "process_rng",
     "refuse_per_task_gradients",
     "shard_normalizer",
+    "shared_random_state",
     "sync_context",
     "unwrap_module",
     "unwrap_optimizer",
@@ -80,6 +81,23 @@ def process_rng(net, name):
         generator = np.random.default_rng([seed, rank])
         cache[name] = (rng, generator)
     return generator
+
+
+def shared_random_state(net, random_state):
+    """``random_state``, the same in every process.
+
+    Every process must draw the same batch order from it. An int or a
+    generator given to every process already is; ``None`` (fresh entropy)
+    is not, so under several processes process 0 draws a seed and sends it
+    to the others. Alone, ``random_state`` is returned as is.
+    """
+    rank, world = process_rank(net)
+    if world == 1 or random_state is not None:
+        return random_state
+    entropy = np.random.SeedSequence().entropy % 2**62 if rank == 0 else 0
+    seed = torch.tensor([entropy], dtype=torch.int64, device=net.accelerator.device)
+    torch.distributed.broadcast(seed, src=0)
+    return int(seed[0])
 
 
 def all_reduce_sum(net, tensor):
