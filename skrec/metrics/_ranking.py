@@ -76,8 +76,11 @@ def _check_ties(ties):
         raise ValueError(f"ties must be one of {_TIES}, got {ties!r}.")
 
 
-def _seen_pairs(exclude, n_rows):
-    """(rows, items) int64 arrays of the items to exclude, or None."""
+def _seen_pairs(exclude, n_rows, n_columns=None):
+    """(rows, items) int64 arrays of the items to exclude, or None.
+
+    With ``n_columns``, an item id beyond the score matrix's columns raises.
+    """
     if exclude is None:
         return None
     if isinstance(exclude, pd.DataFrame):
@@ -105,6 +108,11 @@ def _seen_pairs(exclude, n_rows):
     cols = np.asarray(cols).astype(np.int64)
     if (cols < 0).any():
         raise ValueError("exclude holds negative item ids.")
+    if n_columns is not None and (cols >= n_columns).any():
+        raise ValueError(
+            f"exclude holds item id {int(cols.max())} but the score matrix has only "
+            f"{n_columns} columns."
+        )
     return rows, cols
 
 
@@ -196,14 +204,9 @@ def rank_of_target(scores, y_true, *, exclude=None, ties="pessimistic"):
             )
     # Remove what excluded items (column 0 and the seen items) contributed.
     ex_rows, ex_cols = rows_all, np.zeros(n, dtype=np.int64)
-    pairs = _seen_pairs(exclude, n)
+    pairs = _seen_pairs(exclude, n, m)
     if pairs is not None:
         r, c = pairs
-        if (c >= m).any():
-            raise ValueError(
-                f"exclude holds item id {int(c.max())} but the score matrix has only "
-                f"{m} columns."
-            )
         ex_rows, ex_cols = np.concatenate([ex_rows, r]), np.concatenate([ex_cols, c])
         key = _unique_sorted(ex_rows * m + ex_cols)  # each (row, item) once
         ex_rows, ex_cols = key // m, key % m
@@ -304,14 +307,9 @@ def sampled_rank_of_target(scores, y_true, *, n_negatives=100, exclude=None,
     if np.isnan(target).any():
         raise ValueError("The score matrix contains NaN; scores must not be NaN.")
     # Excluded (row, item) pairs as sorted keys row * m + item, allowed items only.
-    pairs = _seen_pairs(exclude, n)
+    pairs = _seen_pairs(exclude, n, m)
     if pairs is not None:
         r, c = pairs
-        if (c >= m).any():
-            raise ValueError(
-                f"exclude holds item id {int(c.max())} but the score matrix has only "
-                f"{m} columns."
-            )
         keys = _unique_sorted(r * m + c)
     else:
         keys = np.zeros(0, dtype=np.int64)

@@ -167,6 +167,15 @@ class _MultiTaskModule(nn.Module):
     def n_tasks(self):
         return len(self.task_dims)
 
+    def _add_towers(self, in_dim, tower_units, dropout):
+        """One MLP tower over ``in_dim`` inputs and one linear head per task."""
+        self.towers = nn.ModuleList()
+        self.heads = nn.ModuleList()
+        for dim in self.task_dims:
+            tower, out = _mlp(in_dim, tower_units, dropout)
+            self.towers.append(tower)
+            self.heads.append(nn.Linear(out, dim))
+
     def _shared_modules(self):
         return [self.embedding]
 
@@ -223,12 +232,7 @@ class SharedBottom(_MultiTaskModule):
             embedding_dim,
         )
         self.bottom, d = _mlp(self.embedding.out_dim, bottom_units, dropout)
-        self.towers = nn.ModuleList()
-        self.heads = nn.ModuleList()
-        for dim in self.task_dims:
-            tower, dt = _mlp(d, tower_units, dropout)
-            self.towers.append(tower)
-            self.heads.append(nn.Linear(dt, dim))
+        self._add_towers(d, tower_units, dropout)
 
     def _shared_modules(self):
         return [self.embedding, self.bottom]
@@ -295,12 +299,7 @@ class MMoE(_MultiTaskModule):
         d_in = self.embedding.out_dim
         self.experts = _ExpertBank(n_experts, d_in, expert_units, dropout)
         self.gates = nn.ModuleList(nn.Linear(d_in, n_experts) for _ in self.task_dims)
-        self.towers = nn.ModuleList()
-        self.heads = nn.ModuleList()
-        for dim in self.task_dims:
-            tower, dt = _mlp(self.experts.out_dim, tower_units, dropout)
-            self.towers.append(tower)
-            self.heads.append(nn.Linear(dt, dim))
+        self._add_towers(self.experts.out_dim, tower_units, dropout)
 
     def _shared_modules(self):
         return [self.embedding, self.experts]
@@ -400,12 +399,7 @@ class PLE(_MultiTaskModule):
             )
             self.levels.append(lvl)
             d_in = lvl.shared_experts.out_dim
-        self.towers = nn.ModuleList()
-        self.heads = nn.ModuleList()
-        for dim in self.task_dims:
-            tower, dt = _mlp(d_in, tower_units, dropout)
-            self.towers.append(tower)
-            self.heads.append(nn.Linear(dt, dim))
+        self._add_towers(d_in, tower_units, dropout)
 
     def _shared_modules(self):
         # Below the last level every expert and gate feeds more than one task
@@ -712,12 +706,7 @@ class ESMM(_MultiTaskModule):
                 "ESMM chains binary tasks: the first task (at least) must be binary, got "
                 f"kinds {self.task_kinds}."
             )
-        self.towers = nn.ModuleList()
-        self.heads = nn.ModuleList()
-        for dim in self.task_dims:
-            tower, dt = _mlp(self.embedding.out_dim, tower_units, dropout)
-            self.towers.append(tower)
-            self.heads.append(nn.Linear(dt, dim))
+        self._add_towers(self.embedding.out_dim, tower_units, dropout)
 
     def forward(self, X):
         h = self.embedding(X)

@@ -24,6 +24,7 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 __all__ = [
     "DynamicWeightAverage",
@@ -43,8 +44,11 @@ class _Weighting(BaseEstimator):
     #: Whether it rewrites them (gradient surgery).
     rewrites_gradients = False
 
+    _parameter_constraints = {}
+
     def start(self, task_kinds, device, rng):
         """Reset the learned state for a fit with these tasks."""
+        self._validate_params()
         self.n_tasks_ = len(task_kinds)
         self.task_kinds_ = list(task_kinds)
         self.rng_ = rng
@@ -68,17 +72,6 @@ class _Weighting(BaseEstimator):
     def weights(self):
         """Current multiplicative weights of the tasks, for the history."""
         return None
-
-
-def _check_positive(value, name, allow_zero=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and (
-        value >= 0 if allow_zero else value > 0
-    )
-    if not ok or not np.isfinite(value):
-        raise ValueError(
-            f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, "
-            f"got {value!r}."
-        )
 
 
 class UncertaintyWeighting(_Weighting):
@@ -120,13 +113,15 @@ class UncertaintyWeighting(_Weighting):
     tensor([0.5000, 1.0000])
     """
 
+    _parameter_constraints = {
+        "init": [Interval(numbers.Real, None, None, closed="neither")],
+    }
+
     def __init__(self, init=0.0):
         self.init = init
 
     def start(self, task_kinds, device, rng):
         super().start(task_kinds, device, rng)
-        if not isinstance(self.init, numbers.Real) or not np.isfinite(self.init):
-            raise ValueError(f"init must be a finite number, got {self.init!r}.")
         self.log_vars_ = torch.full((self.n_tasks_,), float(self.init), device=device,
                                     requires_grad=True)
         self._scale = torch.tensor(
@@ -179,12 +174,15 @@ class DynamicWeightAverage(_Weighting):
     array([0.8756, 1.1244])
     """
 
+    _parameter_constraints = {
+        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, temperature=2.0):
         self.temperature = temperature
 
     def start(self, task_kinds, device, rng):
         super().start(task_kinds, device, rng)
-        _check_positive(self.temperature, "temperature")
         self.weights_ = np.ones(self.n_tasks_)
         self._history = []
         return self
@@ -243,14 +241,17 @@ class GradNorm(_Weighting):
 
     needs_task_gradients = True
 
+    _parameter_constraints = {
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+    }
+
     def __init__(self, alpha=1.5, lr=0.025):
         self.alpha = alpha
         self.lr = lr
 
     def start(self, task_kinds, device, rng):
         super().start(task_kinds, device, rng)
-        _check_positive(self.alpha, "alpha", allow_zero=True)
-        _check_positive(self.lr, "lr")
         self.weights_ = torch.ones(self.n_tasks_, device=device)
         self.initial_losses_ = torch.full((self.n_tasks_,), float("nan"), device=device)
         return self
@@ -315,6 +316,8 @@ class PCGrad(_Weighting):
     needs_task_gradients = True
     rewrites_gradients = True
 
+    _parameter_constraints = {"random_state": ["random_state", np.random.Generator]}
+
     def __init__(self, random_state=None):
         self.random_state = random_state
 
@@ -378,6 +381,12 @@ class MetaBalance(_Weighting):
     needs_task_gradients = True
     rewrites_gradients = True
 
+    _parameter_constraints = {
+        "relax_factor": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta": [Interval(numbers.Real, 0, 1, closed="left")],
+        "target": [numbers.Integral],
+    }
+
     def __init__(self, relax_factor=0.7, beta=0.9, target=-1):
         self.relax_factor = relax_factor
         self.beta = beta
@@ -385,11 +394,7 @@ class MetaBalance(_Weighting):
 
     def start(self, task_kinds, device, rng):
         super().start(task_kinds, device, rng)
-        for name in ("relax_factor", "beta"):
-            v = getattr(self, name)
-            if not isinstance(v, numbers.Real) or not 0.0 <= v < 1.0:
-                raise ValueError(f"{name} must lie in [0, 1), got {v!r}.")
-        if not isinstance(self.target, numbers.Integral) or not (
+        if not (
             -self.n_tasks_ <= self.target < self.n_tasks_
         ):
             raise ValueError(

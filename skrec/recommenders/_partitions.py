@@ -20,12 +20,17 @@ def _log_to_frame(log, user_col, item_col, time_col):
     return from_ragged(Ragged(raw, ragged.timestamps, ragged.offsets), index=coded.index)
 
 
+def _empty_result(user_col, item_col, user_dtype):
+    """The result's columns and dtypes, without rows (also Dask's ``meta``)."""
+    return pd.DataFrame({user_col: pd.Series([], dtype=user_dtype),
+                         "rank": pd.Series([], dtype=np.int64),
+                         item_col: pd.Series([], dtype=object)})
+
+
 def _recommend_partition(log, model, encoder, k, exclude_seen, columns):
     """Top-``k`` rows ``(user, rank, item)`` of the users of one partition."""
     user_col, item_col, time_col = columns
-    empty = pd.DataFrame({user_col: log[user_col].iloc[:0],
-                          "rank": np.zeros(0, dtype=np.int64),
-                          item_col: pd.Series([], dtype=object)})
+    empty = _empty_result(user_col, item_col, log[user_col].dtype)
     if len(log) == 0:
         return empty
     if encoder is not None:
@@ -113,6 +118,10 @@ def recommend_partitions(model, log, *, k=10, encoder=None, user_col="user_id",
         raise ValueError(
             f"k={k} exceeds the catalogue of {model.n_items_} items the model knows."
         )
+    if not hasattr(log, "columns"):
+        raise TypeError(
+            f"log must be a pandas or Dask DataFrame, got {type(log).__name__}."
+        )
     if encoder is not None:
         if not hasattr(encoder, "classes_"):
             raise ValueError("The encoder is not fitted; pass the fitted SequenceEncoder.")
@@ -139,9 +148,7 @@ def recommend_partitions(model, log, *, k=10, encoder=None, user_col="user_id",
         )
     if not partitioned_by_user:
         log = log.shuffle(on=user_col)
-    meta = pd.DataFrame({user_col: pd.Series([], dtype=log[user_col].dtype),
-                         "rank": pd.Series([], dtype=np.int64),
-                         item_col: pd.Series([], dtype=object)})
+    meta = _empty_result(user_col, item_col, log[user_col].dtype)
     model_d = dask.delayed(model, pure=True)
     encoder_d = None if encoder is None else dask.delayed(encoder, pure=True)
     return log.map_partitions(_recommend_partition, model_d, encoder_d, k, exclude_seen,

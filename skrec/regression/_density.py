@@ -5,7 +5,12 @@ import numbers
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -27,6 +32,18 @@ def _positive(weights, y):
     return weights > 0
 
 
+@validate_params(
+    {
+        "y": ["array-like"],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "bandwidth": [StrOptions({"scott", "silverman"}),
+                      Interval(numbers.Real, 0, None, closed="neither")],
+        "eps": [Interval(numbers.Real, 0, None, closed="neither")],
+        "grid_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def kde_weights(y, *, alpha=1.0, bandwidth="scott", eps=1e-6, grid_size=512,
                 sample_weight=None):
     """DenseWeight rarity weights from a Gaussian kernel density of ``y``.
@@ -79,10 +96,6 @@ def kde_weights(y, *, alpha=1.0, bandwidth="scott", eps=1e-6, grid_size=512,
     y = _check_target(y, "y")
     if y.size == 0:
         raise ValueError("y is empty; density weights need training targets.")
-    if not isinstance(alpha, numbers.Real) or not 0 <= alpha < np.inf:
-        raise ValueError(f"alpha must be a non-negative finite number; got {alpha!r}.")
-    if not isinstance(eps, numbers.Real) or not 0 < eps < np.inf:
-        raise ValueError(f"eps must be a positive number; got {eps!r}.")
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     keep = _positive(sw, y)
     yk = y[keep]
@@ -95,20 +108,12 @@ def kde_weights(y, *, alpha=1.0, bandwidth="scott", eps=1e-6, grid_size=512,
     n = wk.sum()
     mean = np.average(yk, weights=wk)
     sd = float(np.sqrt(np.average((yk - mean) ** 2, weights=wk)))
-    if isinstance(bandwidth, str):
-        if bandwidth not in ("scott", "silverman"):
-            raise ValueError(
-                f"bandwidth must be 'scott', 'silverman' or a positive number; got "
-                f"{bandwidth!r}."
-            )
-        factor = n ** (-0.2) if bandwidth == "scott" else (n * 3 / 4) ** (-0.2)
-        bw = sd * factor
-    elif isinstance(bandwidth, numbers.Real) and 0 < bandwidth < np.inf:
-        bw = float(bandwidth)
+    if bandwidth == "scott":
+        bw = sd * n ** (-0.2)
+    elif bandwidth == "silverman":
+        bw = sd * (n * 3 / 4) ** (-0.2)
     else:
-        raise ValueError(
-            f"bandwidth must be 'scott', 'silverman' or a positive number; got {bandwidth!r}."
-        )
+        bw = float(bandwidth)
     step = (hi - lo) / (grid_size - 1)
     pos = (yk - lo) / step
     left = np.clip(np.floor(pos).astype(np.int64), 0, grid_size - 2)

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from skrec.regression._lds import _kernel_window
 
@@ -64,6 +65,16 @@ class FDS(BaseEstimator):
        Deep Imbalanced Regression", ICML 2021.
     """
 
+    _parameter_constraints = {
+        "bins": [Interval(numbers.Integral, 1, None, closed="left")],
+        "kernel": [StrOptions({"gaussian", "triang", "laplace"})],
+        "kernel_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
+        "start_smooth": [Interval(numbers.Integral, 0, None, closed="left")],
+        "clip": ["array-like"],
+    }
+
     def __init__(self, bins=50, kernel="gaussian", kernel_size=5, sigma=2.0,
                  momentum=0.9, start_smooth=1, clip=(0.1, 10.0)):
         self.bins = bins
@@ -76,22 +87,9 @@ class FDS(BaseEstimator):
 
     def start(self, y_train, dim, device="cpu"):
         """Reset the statistics for targets ``y_train`` and features of ``dim``."""
-        if not isinstance(self.bins, numbers.Integral) or self.bins < 1:
-            raise ValueError(f"bins must be a positive integer; got {self.bins!r}.")
-        if not isinstance(self.momentum, numbers.Real) or not 0 <= self.momentum < 1:
-            raise ValueError(f"momentum must lie in [0, 1); got {self.momentum!r}.")
-        if self.kernel not in ("gaussian", "triang", "laplace"):
-            raise ValueError(
-                f"kernel must be 'gaussian', 'triang' or 'laplace'; got {self.kernel!r}."
-            )
-        if not isinstance(self.kernel_size, numbers.Integral) or self.kernel_size % 2 == 0:
+        self._validate_params()
+        if self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd; got {self.kernel_size!r}.")
-        if not isinstance(self.sigma, numbers.Real) or not 0 < self.sigma < np.inf:
-            raise ValueError(f"sigma must be a positive number; got {self.sigma!r}.")
-        if not isinstance(self.start_smooth, numbers.Integral) or self.start_smooth < 0:
-            raise ValueError(
-                f"start_smooth must be a non-negative integer; got {self.start_smooth!r}."
-            )
         try:
             lo, hi = (float(c) for c in self.clip)
         except (TypeError, ValueError) as exc:
