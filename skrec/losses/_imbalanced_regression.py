@@ -1,5 +1,6 @@
 """Balanced MSE (batch Monte-Carlo) and RankSim for deep imbalanced regression."""
 
+import math
 import numbers
 
 import torch
@@ -48,9 +49,9 @@ class BalancedMSELoss(nn.Module):
 
     def __init__(self, init_noise_sigma=1.0, reduction="mean"):
         super().__init__()
-        if not isinstance(init_noise_sigma, numbers.Real) or not init_noise_sigma > 0:
+        if not isinstance(init_noise_sigma, numbers.Real) or not 0 < init_noise_sigma < math.inf:
             raise ValueError(
-                f"init_noise_sigma must be a positive number; got {init_noise_sigma!r}."
+                f"init_noise_sigma must be a positive finite number; got {init_noise_sigma!r}."
             )
         if reduction not in ("mean", "none"):
             raise ValueError(f"reduction must be 'mean' or 'none'; got {reduction!r}.")
@@ -131,9 +132,11 @@ class RankSimLoss(nn.Module):
 
     def __init__(self, interpolation_lambda=2.0):
         super().__init__()
-        if not isinstance(interpolation_lambda, numbers.Real) or not interpolation_lambda > 0:
+        if not isinstance(interpolation_lambda, numbers.Real) or not (
+            0 < interpolation_lambda < math.inf
+        ):
             raise ValueError(
-                "interpolation_lambda must be a positive number; got "
+                "interpolation_lambda must be a positive finite number; got "
                 f"{interpolation_lambda!r}."
             )
         self.interpolation_lambda = float(interpolation_lambda)

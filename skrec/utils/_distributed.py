@@ -149,12 +149,15 @@ class _GatherRows(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # This process's rows get the gradient of every process's loss (a
+        # sum); DDP then averages over the processes. When every process
+        # computes the same loss (the usual case) that is the gradient of the
+        # global batch's loss; when the losses differ (a random choice drawn
+        # differently), the gradient of their mean.
+        grad = grad.clone()  # all_reduce works in place
+        torch.distributed.all_reduce(grad)
         start = sum(ctx.sizes[: ctx.rank])
-        # Every process computes the same loss from the gathered rows, so the
-        # gradient of its own rows is the same in every process; DDP then
-        # averages over the processes, hence the factor world.
-        local = grad[start : start + ctx.sizes[ctx.rank]] * ctx.world
-        return local, None, None, None
+        return grad[start : start + ctx.sizes[ctx.rank]], None, None, None
 
 
 def gather_rows(net, *tensors):
@@ -163,8 +166,9 @@ def gather_rows(net, *tensors):
     Alone, the tensors are returned as they are. Under several processes, a
     loss over pairs of rows computed on the gathered tensors is the loss of
     the global batch (its rows in another order), the same value in every
-    process; gradients flow back to each process's own rows, scaled so that
-    DDP's average is the global batch's gradient. ``None`` stays ``None``.
+    process; gradients flow back to each process's own rows, summed over the
+    processes' losses, so that DDP's average is the global batch's gradient.
+    ``None`` stays ``None``.
     """
     rank, world = process_rank(net)
     if world == 1:
